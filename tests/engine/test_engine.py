@@ -1,0 +1,120 @@
+"""The engine seam against the real vLLM on CPU with the real SmolLM2 model."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from schemas.decoding import AnalyzeDecoding, MergeDecoding
+from schemas.narrowing import narrow_analyze, narrow_merge
+from worker.engine import Completion, Engine, Messages, Sampling, VllmServerEngine
+from worker.errors import EngineUnavailable, GenerationIncomplete, InputTooLong
+from worker.structured import generate_structured
+from worker.supervisor import EngineProcess, EngineStartError
+
+from ..conftest import cpu_settings, running_server
+
+pytestmark = pytest.mark.engine
+ASK = [{"role": "user", "content": "Report problems in this OCR: w1|Totl|50|90 w2|12.0O|80|90"}]
+
+
+async def test_plain_chat_answers(cpu_engine: VllmServerEngine) -> None:
+    done = await cpu_engine.complete(
+        [{"role": "user", "content": "What is 2+2?"}], schema=None, sampling=Sampling(max_tokens=20)
+    )
+    assert done.text.strip()
+    assert done.prompt_tokens > 0
+    assert 0 < done.completion_tokens <= 20
+
+
+async def test_structured_answer_validates_and_cites_only_request_ids(cpu_engine: VllmServerEngine) -> None:
+    schema = narrow_analyze(["total", "date"], ["w1", "w2"])
+    answer = await generate_structured(cpu_engine, ASK, schema, AnalyzeDecoding, temperature=1.0, seed=7)
+    assert answer.completion.finish_reason == "stop"
+    for issue in answer.value.issues:
+        assert issue.field in (None, "total", "date")
+        assert set(issue.words) <= {"w1", "w2"}
+
+
+async def test_merge_choice_is_a_candidate(cpu_engine: VllmServerEngine) -> None:
+    schema = narrow_merge([("total", ["12.00", "12.0O"]), ("date", ["2024-01-02", "2024-01-08"])])
+    messages: Messages = [{"role": "user", "content": "Pick the right value of each field."}]
+    answer = await generate_structured(cpu_engine, messages, schema, MergeDecoding)
+    assert [c.field for c in answer.value.fields] == ["total", "date"]
+    assert answer.value.fields[0].value in ("12.00", "12.0O", None)
+
+
+async def test_prompt_too_long_is_refused_before_generation(cpu_engine: VllmServerEngine) -> None:
+    prompt = [{"role": "user", "content": "word " * 5000}]
+    with pytest.raises(InputTooLong) as caught:
+        await generate_structured(cpu_engine, prompt, narrow_analyze(["a"], ["w1"]), AnalyzeDecoding)
+    assert caught.value.context == cpu_engine.context_length
+    assert caught.value.prompt_tokens > 5000
+    assert "exceed the model's context of 4096 tokens" in str(caught.value)
+
+
+class CappedEngine:
+    """The real engine, with every request's max_tokens capped: forces real truncation."""
+
+    def __init__(self, inner: VllmServerEngine, cap: int) -> None:
+        self.inner, self.cap = inner, cap
+        self.model, self.context_length = inner.model, inner.context_length
+
+    async def count_tokens(self, prompt: Messages | str) -> int:
+        return await self.inner.count_tokens(prompt)
+
+    async def complete(
+        self, prompt: Messages | str, *, schema: dict[str, object] | None, sampling: Sampling
+    ) -> Completion:
+        capped = Sampling(max_tokens=min(self.cap, sampling.max_tokens), temperature=sampling.temperature)
+        return await self.inner.complete(prompt, schema=schema, sampling=capped)  # type: ignore[arg-type]
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_length_finish_is_an_error_not_a_result(cpu_engine: VllmServerEngine) -> None:
+    capped: Engine = CappedEngine(cpu_engine, cap=3)
+    with pytest.raises(GenerationIncomplete, match="max_tokens"):
+        await generate_structured(capped, ASK, narrow_analyze(["total"], ["w1"]), AnalyzeDecoding)
+
+
+def test_bad_model_fails_fast_with_vllm_log(tmp_path: Path) -> None:
+    started = time.monotonic()
+    process = EngineProcess(cpu_settings(), tmp_path / "no-such-model")
+    with pytest.raises(EngineStartError) as caught:
+        process.start()
+    assert time.monotonic() - started < 120
+    assert "exited during start-up" in str(caught.value)
+    assert len(str(caught.value).splitlines()) > 3  # vLLM's own last lines are attached
+
+
+async def test_hung_then_dead_engine_fails_waiting_jobs_quickly(smollm2_dir: Path) -> None:
+    settings = cpu_settings()
+    with running_server(settings, smollm2_dir) as process:
+        engine = await VllmServerEngine.connect(process.base_url, request_timeout_s=4, died=process.died)
+        long = Sampling(max_tokens=3000, temperature=1.0)
+        talk = [{"role": "user", "content": "Tell a very long story."}]
+        assert process._proc is not None
+        pgid = process._proc.pid
+        # hung: the process is alive but answers nothing → timeout, failed health check
+        os.killpg(pgid, signal.SIGSTOP)
+        try:
+            with pytest.raises(EngineUnavailable, match="stopped answering"):
+                await engine.complete(talk, schema=None, sampling=long)
+        finally:
+            os.killpg(pgid, signal.SIGCONT)
+        # dead: every waiting job gets the error within about a second of the exit
+        jobs = [asyncio.create_task(engine.complete(talk, schema=None, sampling=long)) for _ in range(4)]
+        await asyncio.sleep(1.0)
+        killed = time.monotonic()
+        os.killpg(pgid, signal.SIGKILL)
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+        assert time.monotonic() - killed < 5
+        assert all(isinstance(r, EngineUnavailable) for r in results), results
+        await engine.close()

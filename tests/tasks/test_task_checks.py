@@ -1,0 +1,127 @@
+"""analyze's deterministic checks and summary, without the LLM (use_llm false; no engine)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from schemas.decoding import Finding, FindingKind
+from schemas.documents import OcrDocument, OcrField, OcrPage
+from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
+from schemas.results import AnalyzeResult, Issue, IssueKind, IssueSource, Severity
+from worker.tasks.analyze import AnalyzeTask, finding_issue, quality, without_repeats
+from worker.tasks.base import TaskContext
+from worker.tasks.checks import arithmetic_issues, rule_issues
+
+from .ocr_samples import NoEngine, invoice
+
+
+def fields_document(**values: str) -> OcrDocument:
+    fields = [OcrField(name=name, value=value, confidence=0.9) for name, value in values.items()]
+    return OcrDocument(pages=[OcrPage(index=0, width=100, height=100)], fields=fields)
+
+
+cents = st.integers(0, 10**9).map(lambda c: Decimal(c) / 100)
+
+
+@given(cents, cents)
+def test_consistent_totals_raise_no_arithmetic_issue(subtotal: Decimal, tax: Decimal) -> None:
+    document = fields_document(Subtotal=f"{subtotal:,.2f}", VAT=f"{tax:.2f}", TOTAL=f"{subtotal + tax:.2f}")
+    assert list(arithmetic_issues(document)) == []
+
+
+@given(cents, cents, st.integers(2, 10**6).map(lambda c: Decimal(c) / 100), st.booleans())
+def test_totals_off_by_more_than_a_cent_are_flagged_with_the_sum(
+    subtotal: Decimal, tax: Decimal, error: Decimal, over: bool
+) -> None:
+    total = subtotal + tax + (error if over else -error)
+    document = fields_document(subtotal=f"{subtotal:.2f}", tax=f"{tax:.2f}", grand_total=f"{total:.2f}")
+    [issue] = arithmetic_issues(document)
+    assert issue.kind is IssueKind.ARITHMETIC_MISMATCH and issue.field == "grand_total"
+    assert issue.suggested_value == f"{subtotal + tax:.2f}"
+
+
+EXPECTED = [
+    ExpectedField(name="invoice_date", format=FieldFormat.DATE, required=True),
+    ExpectedField(name="Total", format=FieldFormat.AMOUNT, required=True),
+    ExpectedField(name="iban", format=FieldFormat.IBAN, required=True),
+]
+
+
+async def analyze_without_llm(request: AnalyzeRequest) -> tuple[AnalyzeResult, TaskContext]:
+    ctx = TaskContext(NoEngine())
+    return await AnalyzeTask().run(request, ctx), ctx
+
+
+async def test_rules_find_arithmetic_missing_and_format_problems_without_any_llm_call() -> None:
+    document = invoice(total="130.00")
+    document.fields[1].value = "31.02.2024"
+    request = AnalyzeRequest(document=document, expected_fields=EXPECTED, use_llm=False)
+    result, ctx = await analyze_without_llm(request)
+    issues = result.issues
+    found = {(i.field, i.kind) for i in issues}
+    assert found == {
+        ("total", IssueKind.ARITHMETIC_MISMATCH),
+        ("iban", IssueKind.MISSING_FIELD),
+        ("invoice_date", IssueKind.FORMAT_ERROR),
+    }
+    assert all(i.source is IssueSource.RULES for i in issues)
+    mismatch = next(i for i in issues if i.kind is IssueKind.ARITHMETIC_MISMATCH)
+    assert mismatch.suggested_value == "119.00" and mismatch.word_ids == ["w6", "w8", "w10"]
+    assert ctx.usage.llm_calls == 0
+    assert result.uncertain_fields == ["invoice_date", "total", "iban"]
+    assert result.needs_review is True
+
+
+async def test_a_clean_invoice_has_no_issues_and_its_quality_is_the_mean_confidence() -> None:
+    request = AnalyzeRequest(
+        document=invoice(total="119.00", total_confidence=0.95), expected_fields=EXPECTED[:2], use_llm=False
+    )
+    result, _ = await analyze_without_llm(request)
+    issues = result.issues
+    assert issues == []
+    assert result.needs_review is False and result.uncertain_fields == []
+    assert result.quality == 0.95
+
+
+def test_low_confidence_cites_the_field_and_its_words_and_stray_words_separately() -> None:
+    document = invoice(total="119.00", total_confidence=0.3)
+    document.pages[0].words[0].confidence = 0.2  # "Invoice", in no field
+    issues = rule_issues(AnalyzeRequest(document=document, low_confidence=0.6))
+    assert [(i.field, i.severity, i.word_ids) for i in issues] == [
+        ("total", Severity.MEDIUM, ["w10"]),
+        (None, Severity.LOW, ["w1"]),
+    ]
+
+
+@given(st.lists(st.sampled_from(list(Severity)), max_size=40), st.floats(0, 1))
+def test_quality_stays_in_0_1_and_falls_with_every_issue(severities: list[Severity], confidence: float) -> None:
+    document = invoice(total="119.00")
+    for w in document.pages[0].words:
+        w.confidence = confidence
+    request = AnalyzeRequest(document=document, use_llm=False)
+    issues = [Issue(field=None, kind=IssueKind.OTHER, severity=s, message="x") for s in severities]
+    scores = [quality(request, issues[:n]) for n in range(len(issues) + 1)]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_llm_findings_keep_only_request_words_and_cannot_claim_a_present_field_missing() -> None:
+    request = AnalyzeRequest(document=invoice(total="119.00"))
+    known = {"w1", "w10"}
+    odd = Finding(
+        field="total", kind=FindingKind.OTHER, severity=Severity.LOW, words=["X99", "w1"], note="odd", fix=None
+    )
+    issue = finding_issue(odd, request, known)
+    assert issue is not None and issue.word_ids == ["w10", "w1"] and issue.source is IssueSource.LLM
+    missing = odd.model_copy(update={"kind": FindingKind.MISSING_FIELD})
+    assert finding_issue(missing, request, known) is None
+
+
+def test_llm_findings_that_repeat_a_rule_issue_are_dropped() -> None:
+    rule = Issue(field="total", kind=IssueKind.ARITHMETIC_MISMATCH, severity=Severity.HIGH, message="sum")
+    same = Issue(field="total", kind=IssueKind.INCONSISTENT, severity=Severity.LOW, message="x", source=IssueSource.LLM)
+    other = same.model_copy(update={"field": "tax"})
+    assert without_repeats([same, other, other], [rule]) == [other]

@@ -1,0 +1,118 @@
+"""merge's deterministic part: alignment, votes, and independence from the order of passes."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.documents import OcrField
+from schemas.requests import MergePass, MergeRequest
+from schemas.results import MergedField, MergeMethod, MergeResult
+from worker.tasks.alignment import align, comparison_key
+from worker.tasks.base import TaskContext
+from worker.tasks.merge import MergeTask, grammar, is_conflict, prompt_variables
+
+from .ocr_samples import NoEngine
+
+names = st.sampled_from(["total", "date", "vendor", "iban", "tax"])
+values = st.one_of(
+    st.none(), st.sampled_from(["12.50", "12.5O", "12.56", "ACME", "acme", "Acrne", ""]), st.text(max_size=8)
+)
+confidences = st.one_of(st.none(), st.floats(0, 1))
+field_lists = st.lists(
+    st.builds(OcrField, name=names, value=values, confidence=confidences), max_size=5, unique_by=lambda f: f.name
+)
+
+
+def passes(fields: list[list[OcrField]]) -> list[MergePass]:
+    return [MergePass(source=f"pass{n}", fields=f) for n, f in enumerate(fields)]
+
+
+async def merge(request: MergeRequest) -> tuple[MergeResult, int]:
+    """Run merge where the model must not be needed."""
+    ctx = TaskContext(NoEngine())
+    return await MergeTask().run(request, ctx), ctx.usage.llm_calls
+
+
+@settings(max_examples=60, deadline=None)
+@given(field_lists, st.integers(2, 5))
+async def test_identical_passes_merge_to_themselves_without_the_llm(fields: list[OcrField], copies: int) -> None:
+    result, calls = await merge(MergeRequest(passes=passes([fields] * copies)))
+    assert calls == 0
+    expected = sorted(fields, key=lambda f: f.name)
+    assert [(m.name, m.value) for m in result.fields] == [(f.name, f.value) for f in expected]
+    for merged, original in zip(result.fields, expected, strict=True):
+        assert merged.method is (MergeMethod.NONE if original.value is None else MergeMethod.UNANIMOUS)
+        assert merged.alternatives == []
+        if original.value is not None:
+            assert merged.sources == [f"pass{n}" for n in range(copies)] and merged.confidence >= 0.9
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(field_lists, min_size=2, max_size=4), st.randoms(use_true_random=False), st.booleans())
+async def test_merge_does_not_depend_on_the_order_of_passes(
+    fields: list[list[OcrField]], rng: object, restrict: bool
+) -> None:
+    given_passes = passes(fields)
+    shuffled = list(given_passes)
+    rng.shuffle(shuffled)  # type: ignore[attr-defined]
+    wanted = ["tax", "Total", "vendor"] if restrict else None
+    first, _ = await merge(MergeRequest(passes=given_passes, fields=wanted, use_llm=False))
+    second, _ = await merge(MergeRequest(passes=shuffled, fields=wanted, use_llm=False))
+    assert first == second
+    # what the model would be asked is the same too: same prompt, same grammar (cache hits)
+    conflicts = [[f for f in align(p, wanted) if is_conflict(f)] for p in (given_passes, shuffled)]
+    ordered = [sorted(c, key=lambda f: f.name) for c in conflicts]
+    assert prompt_variables(ordered[0]) == prompt_variables(ordered[1])
+    assert grammar(ordered[0]) == grammar(ordered[1])
+
+
+def field(value: str | None, confidence: float | None = 0.9, name: str = "total") -> list[OcrField]:
+    return [OcrField(name=name, value=value, confidence=confidence)]
+
+
+def only(result: MergeResult) -> MergedField:
+    [merged] = result.fields
+    return merged
+
+
+async def test_ocr_confusions_agree_and_the_heavier_spelling_is_reported() -> None:
+    result, calls = await merge(MergeRequest(passes=passes([field("12.50"), field("12.5O", 0.4), field("12.50", 0.8)])))
+    merged = only(result)
+    assert (merged.value, merged.method, calls) == ("12.50", MergeMethod.UNANIMOUS, 0)
+    assert merged.sources == ["pass0", "pass2"]
+    assert [(a.value, a.sources) for a in merged.alternatives] == [("12.5O", ["pass1"])]
+    assert comparison_key("Acrne Corp") == comparison_key("ACME C0RP")
+
+
+async def test_a_clear_vote_needs_no_llm() -> None:
+    result, calls = await merge(
+        MergeRequest(passes=passes([field("ACME", 0.9), field("ACME", 0.8), field("AMCE", 0.3)]))
+    )
+    merged = only(result)
+    assert (merged.value, merged.method, calls) == ("ACME", MergeMethod.VOTE, 0)
+    assert [(a.value, a.sources) for a in merged.alternatives] == [("AMCE", ["pass2"])]
+    assert 0 < merged.confidence < 1
+
+
+async def test_without_llm_a_conflict_falls_to_the_weighted_vote_and_ties_break_by_value() -> None:
+    result, _ = await merge(MergeRequest(passes=passes([field("B-2", 0.7), field("A-1", 0.7)]), use_llm=False))
+    assert (only(result).value, only(result).method) == ("A-1", MergeMethod.VOTE)
+
+
+async def test_requested_fields_nobody_read_are_none_and_others_are_left_out() -> None:
+    request = MergeRequest(passes=passes([field("1", name="a"), field(None, name="b")]), fields=["b", "c"])
+    result, calls = await merge(request)
+    assert [(m.name, m.value, m.method, m.confidence) for m in result.fields] == [
+        ("b", None, MergeMethod.NONE, 0.0),
+        ("c", None, MergeMethod.NONE, 0.0),
+    ]
+    assert calls == 0
+
+
+def test_conflict_grammar_offers_each_fields_candidates_and_null_only() -> None:
+    aligned = align(passes([field("12.50"), field("13.00"), field("12.5O", 0.5)]), None)
+    schema = grammar([f for f in aligned if is_conflict(f)])
+    [item] = schema["properties"]["fields"]["prefixItems"]
+    assert item["properties"]["field"] == {"type": "string", "const": "total"}
+    assert item["properties"]["value"]["anyOf"][0]["enum"] == ["12.50", "13.00"]

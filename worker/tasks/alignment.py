@@ -1,0 +1,177 @@
+"""Aligning OCR passes field by field, and deciding what the rules alone can decide.
+
+Definitions the merge task relies on:
+
+- A pass *votes* on a field when it has the field with a value; a pass without the field, or
+  with a null value, abstains (a crop re-OCR carries only the fields it read).
+- Two values *agree* when their comparison keys are equal: case, whitespace and the usual OCR
+  confusions (0/O, 1/l/I, 5/S, 8/B, rn/m) are normalised away. Agreeing values form one group.
+- A vote's weight is the pass's confidence for the field (0.5 when it gave none).
+- `unanimous`: at least two passes vote and all agree.
+- `clear`: the heaviest group weighs at least twice the runner-up and at least half of all votes.
+- Otherwise the field is a *conflict*: the LLM, or the plain weighted vote, settles it.
+
+Everything is computed from the passes sorted by source name, sums use `math.fsum`, and ties are
+broken by value, so no result depends on the order the passes arrive in.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from schemas.requests import MergePass
+
+DEFAULT_WEIGHT = 0.5
+"""The vote of a pass that reports no confidence for the field."""
+MIN_WEIGHT = 0.01
+"""Zero-confidence votes still count a little, so a vote of only zeros has a winner."""
+CLEAR_RATIO = 2.0
+CLEAR_SHARE = 0.5
+UNANIMOUS_FLOOR = 0.9
+"""Independent passes that read the same value are strong evidence, whatever each one claims."""
+
+# Multi-character confusions first ("rn" → "m"), then single characters onto one representative.
+_PAIRS = (("rn", "m"), ("vv", "w"))
+_SINGLES = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "s": "5", "b": "8"})
+
+
+def comparison_key(value: str) -> str:
+    """The value as OCR passes are compared: casefolded, whitespace-free, confusions merged."""
+    key = "".join(value.casefold().split())
+    for many, one in _PAIRS:
+        key = key.replace(many, one)
+    return key.translate(_SINGLES)
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Vote:
+    source: str
+    value: str
+    weight: float
+    confidence: float | None
+
+
+@dataclass(frozen=True)
+class Group:
+    """Agreeing votes; `value` is the spelling with the most weight (ties: the smallest string)."""
+
+    key: str
+    value: str
+    votes: tuple[Vote, ...]
+
+    @property
+    def weight(self) -> float:
+        return math.fsum(v.weight for v in self.votes)
+
+    def sources_of(self, value: str) -> list[str]:
+        return sorted(v.source for v in self.votes if v.value == value)
+
+
+@dataclass(frozen=True)
+class AlignedField:
+    name: str
+    groups: tuple[Group, ...]
+    """Heaviest first; ties by value."""
+
+    @property
+    def votes(self) -> list[Vote]:
+        return [v for g in self.groups for v in g.votes]
+
+    @property
+    def total_weight(self) -> float:
+        return math.fsum(v.weight for v in self.votes)
+
+    @property
+    def unanimous(self) -> bool:
+        return len(self.groups) == 1 and len(self.groups[0].votes) >= 2
+
+    @property
+    def clear(self) -> bool:
+        if not self.groups:
+            return False
+        winner = self.groups[0].weight
+        runner_up = self.groups[1].weight if len(self.groups) > 1 else 0.0
+        return winner >= CLEAR_RATIO * runner_up and winner >= CLEAR_SHARE * self.total_weight
+
+
+def _pass_votes(merge_pass: MergePass, wanted: dict[str, str] | None) -> dict[str, Vote]:
+    """The pass's votes by field key; of two names with one key, the more confident wins."""
+    votes: dict[str, Vote] = {}
+    ranked = sorted(merge_pass.fields, key=lambda f: (-(f.confidence or 0.0), f.name))
+    for field in ranked:
+        key = name_key(field.name)
+        if (wanted is not None and key not in wanted) or key in votes:
+            continue
+        if field.value is None:
+            continue
+        weight = DEFAULT_WEIGHT if field.confidence is None else max(field.confidence, MIN_WEIGHT)
+        votes[key] = Vote(merge_pass.source, field.value, weight, field.confidence)
+    return votes
+
+
+def _group(votes: list[Vote]) -> tuple[Group, ...]:
+    by_key: dict[str, list[Vote]] = {}
+    for vote in sorted(votes, key=lambda v: v.source):
+        by_key.setdefault(comparison_key(vote.value), []).append(vote)
+    groups = []
+    for key, members in by_key.items():
+        spellings = {v.value for v in members}
+        weight = {s: math.fsum(v.weight for v in members if v.value == s) for s in spellings}
+        value = min(spellings, key=lambda s: (-weight[s], s))
+        groups.append(Group(key, value, tuple(members)))
+    return tuple(sorted(groups, key=lambda g: (-g.weight, g.value)))
+
+
+def _display_names(passes: list[MergePass], wanted: list[str] | None) -> dict[str, str]:
+    """Field key → the name the result uses: the requested spelling, else the smallest one seen."""
+    if wanted is not None:
+        return {name_key(n): n for n in reversed(wanted)}
+    names: dict[str, str] = {}
+    for merge_pass in passes:
+        for field in merge_pass.fields:
+            key = name_key(field.name)
+            names[key] = min(names.get(key, field.name), field.name)
+    return dict(sorted(names.items(), key=lambda item: item[1]))
+
+
+def align(passes: list[MergePass], wanted: list[str] | None) -> list[AlignedField]:
+    """Every field to merge (the requested ones in request order, else all, sorted by name)."""
+    ordered = sorted(passes, key=lambda p: p.source)
+    names = _display_names(ordered, wanted)
+    votes = [_pass_votes(p, names if wanted is not None else None) for p in ordered]
+    keys = [name_key(n) for n in wanted] if wanted is not None else list(names)
+    seen: set[str] = set()
+    aligned = []
+    for key in keys:
+        if key in seen:
+            continue
+        seen.add(key)
+        field_votes = [pass_votes[key] for pass_votes in votes if key in pass_votes]
+        aligned.append(AlignedField(names[key], _group(field_votes)))
+    return aligned
+
+
+def support(field: AlignedField, value: str) -> float:
+    """Share of the vote weight behind `value`, where a near-identical reading counts in part
+    (rapidfuzz similarity): '12.56' supports '12.50' more than 'n/a' does."""
+    total = field.total_weight
+    if total == 0:
+        return 0.0
+    key = comparison_key(value)
+    backed = math.fsum(v.weight * fuzz.ratio(comparison_key(v.value), key) / 100 for v in field.votes)
+    return min(1.0, backed / total)
+
+
+def corroboration(group: Group) -> float:
+    """Probability that at least one of the group's passes is right (noisy-OR of confidences)."""
+    doubt = 1.0
+    for confidence in sorted(v.confidence if v.confidence is not None else DEFAULT_WEIGHT for v in group.votes):
+        doubt *= 1.0 - confidence
+    return 1.0 - doubt

@@ -1,0 +1,119 @@
+"""merge: several OCR passes in, one value per field out; the LLM only settles real conflicts.
+
+Agreement and clear votes are settled by `alignment`'s rules without the model. The remaining
+conflicts go to the model in ONE call whose grammar lets it answer, per field, only one of that
+field's candidate values or null, so it can pick but never invent a value.
+
+Confidence of the result:
+- unanimous: max(0.9, noisy-OR of the agreeing passes' confidences);
+- vote and llm: the share of the vote behind the value (near readings count in part, see
+  `alignment.support`) times the noisy-OR of the confidences of the passes that gave it;
+- null (the model rejected every candidate, or there was none): 0.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schemas.decoding import MergeDecoding
+from schemas.narrowing import narrow_merge
+from schemas.requests import MergeRequest
+from schemas.results import Alternative, MergedField, MergeMethod, MergeResult
+
+from ..errors import InvalidOutput
+from .alignment import UNANIMOUS_FLOOR, AlignedField, align, corroboration, support
+from .base import TaskBase, TaskContext
+from .grounding import ask, chat, percent, require_known
+
+Choices = dict[str, str | None]
+
+
+def candidates(field: AlignedField) -> list[str]:
+    """One value per group of agreeing readings: what the model may choose from."""
+    return sorted(group.value for group in field.groups)
+
+
+def conflict_line(field: AlignedField) -> str:
+    """`name: "value" (source:confidence …) | …` with values as JSON strings, so the model sees
+    exactly the spelling it must answer with."""
+    readings = []
+    for group in field.groups:
+        votes = " ".join(f"{v.source}:{percent(v.confidence)}" for v in group.votes)
+        readings.append(f"{json.dumps(group.value, ensure_ascii=False)} ({votes})")
+    return f"{field.name}: {' | '.join(readings)}"
+
+
+def merged(field: AlignedField, value: str | None, method: MergeMethod) -> MergedField:
+    """The result for one field: who gave `value`, and every other reading with its sources."""
+    readings: dict[str, list[str]] = {}
+    for vote in field.votes:
+        readings.setdefault(vote.value, []).append(vote.source)
+    chosen = next((g for g in field.groups if value is not None and value in {v.value for v in g.votes}), None)
+    if chosen is None:
+        confidence = 0.0
+    elif method is MergeMethod.UNANIMOUS:
+        confidence = max(UNANIMOUS_FLOOR, corroboration(chosen))
+    else:
+        assert value is not None
+        confidence = support(field, value) * corroboration(chosen)
+    alternatives = [
+        Alternative(value=other, sources=sorted(sources)) for other, sources in readings.items() if other != value
+    ]
+    return MergedField(
+        name=field.name,
+        value=value,
+        confidence=round(confidence, 4),
+        method=method,
+        sources=sorted(readings.get(value, [])) if value is not None else [],
+        alternatives=alternatives,
+    )
+
+
+def settle(field: AlignedField, choices: Choices) -> MergedField:
+    if not field.groups:
+        return merged(field, None, MergeMethod.NONE)
+    if field.unanimous:
+        return merged(field, field.groups[0].value, MergeMethod.UNANIMOUS)
+    if field.clear or field.name not in choices:
+        # a clear vote, or a conflict the model was not asked about (use_llm is false)
+        return merged(field, field.groups[0].value, MergeMethod.VOTE)
+    return merged(field, choices[field.name], MergeMethod.LLM)
+
+
+def is_conflict(field: AlignedField) -> bool:
+    return bool(field.groups) and not field.unanimous and not field.clear
+
+
+def prompt_variables(ordered: list[AlignedField]) -> dict[str, Any]:
+    return {"conflicts": [conflict_line(f) for f in ordered]}
+
+
+def grammar(ordered: list[AlignedField]) -> dict[str, Any]:
+    return narrow_merge([(f.name, candidates(f)) for f in ordered])
+
+
+async def ask_model(conflicts: list[AlignedField], ctx: TaskContext) -> Choices:
+    """One call for every conflict; each answer must be one of its field's candidates or null."""
+    ordered = sorted(conflicts, key=lambda f: f.name)  # the same conflicts → the same grammar
+    messages = chat("merge", **prompt_variables(ordered))
+    answer = await ask(ctx, messages, grammar(ordered), MergeDecoding)
+    if len(answer.fields) != len(ordered):
+        raise InvalidOutput("the model's answer does not settle every conflicting field")
+    choices: Choices = {}
+    for choice, field in zip(answer.fields, ordered, strict=True):
+        require_known(choice.field, {field.name}, "field")
+        require_known(choice.value, candidates(field), "merge value")
+        choices[field.name] = choice.value
+    return choices
+
+
+class MergeTask(TaskBase[MergeRequest, MergeResult]):
+    async def run(self, request: MergeRequest, ctx: TaskContext) -> MergeResult:
+        fields = align(request.passes, request.fields)
+        conflicts = [f for f in fields if is_conflict(f)]
+        choices = await ask_model(conflicts, ctx) if conflicts and request.use_llm else {}
+        return MergeResult(fields=[settle(f, choices) for f in fields])
+
+    def warmup_schemas(self) -> list[dict[str, Any]]:
+        return [narrow_merge([("field", ["a", "b"])])]
