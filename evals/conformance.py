@@ -10,10 +10,14 @@ decoding model.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import sys
-from dataclasses import dataclass
-from typing import Any, get_args
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, cast, get_args
 
 import jsonschema
 from pydantic import ValidationError
@@ -24,7 +28,7 @@ from worker.config import Settings, StructuredBackend
 from worker.engine import Sampling, VllmServerEngine
 from worker.errors import ServiceError
 from worker.runtime import resolve_model
-from worker.supervisor import EngineProcess
+from worker.supervisor import EngineProcess, EngineStartError
 
 from .bench import PROMPTS, SCHEMAS
 
@@ -36,55 +40,53 @@ TEMPERATURES = (0.0, 1.0)
 class Tally:
     valid: int = 0
     total: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
 
     @property
     def rate(self) -> float:
         return self.valid / self.total if self.total else 0.0
 
 
-def is_valid(text: str, finish_reason: str, task: str, schema: dict[str, Any]) -> bool:
+def why_invalid(text: str, finish_reason: str, task: str, schema: dict[str, Any]) -> str | None:
+    """None for a valid answer, else a short reason (never the answer's text)."""
     if finish_reason != "stop":
-        return False
+        return f"finish_reason={finish_reason}"
     try:
         DECODING_MODELS[task].model_validate_json(text)
-        jsonschema.validate(jsonschema_instance(text), schema)
-    except (ValidationError, jsonschema.ValidationError, ValueError):
-        return False
-    return True
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return f"pydantic {first['type']} at {'.'.join(map(str, first['loc']))}"
+    try:
+        jsonschema.validate(json.loads(text), schema)
+    except jsonschema.ValidationError as exc:
+        return f"jsonschema {exc.validator} at {'.'.join(map(str, exc.absolute_path))}"
+    return None
 
 
-def jsonschema_instance(text: str) -> Any:
-    import json
-
-    return json.loads(text)
-
-
-async def one(engine: VllmServerEngine, task: str, prompt: str, temperature: float, seed: int) -> bool:
+async def one(engine: VllmServerEngine, task: str, prompt: str, temperature: float) -> str | None:
     schema = SCHEMAS[task]
     messages = [{"role": "user", "content": prompt}]
     budget = min(max_output_tokens(schema), engine.context_length - 512)
     try:
         done = await engine.complete(
-            messages, schema=schema, sampling=Sampling(max_tokens=budget, temperature=temperature, seed=seed)
+            messages, schema=schema, sampling=Sampling(max_tokens=budget, temperature=temperature)
         )
-    except ServiceError:
-        return False  # the backend rejected the schema: no valid answer
-    return is_valid(done.text, done.finish_reason, task, schema)
+    except ServiceError as exc:
+        return f"engine error {exc.code.value}"  # e.g. the backend rejected the schema
+    return why_invalid(done.text, done.finish_reason, task, schema)
 
 
 async def measure(engine: VllmServerEngine) -> dict[str, Tally]:
     """Schema-valid tallies per task, all requests sent at once (vLLM batches them)."""
-    cases = [
-        (task, prompt, temperature, seed)
-        for task in SCHEMAS
-        for seed, prompt in enumerate(PROMPTS)
-        for temperature in TEMPERATURES
-    ]
+    cases = [(task, prompt, temperature) for task in SCHEMAS for prompt in PROMPTS for temperature in TEMPERATURES]
     outcomes = await asyncio.gather(*(one(engine, *case) for case in cases))
     tallies = {task: Tally() for task in SCHEMAS}
-    for (task, *_), ok in zip(cases, outcomes, strict=True):
+    for (task, *_), failure in zip(cases, outcomes, strict=True):
         tallies[task].total += 1
-        tallies[task].valid += ok
+        if failure is None:
+            tallies[task].valid += 1
+        else:
+            tallies[task].failures[failure] += 1
     return tallies
 
 
@@ -95,31 +97,50 @@ def markdown_table(results: dict[str, dict[str, Tally]]) -> str:
         valid = sum(t.valid for t in tallies.values())
         total = sum(t.total for t in tallies.values())
         cells = [f"{tallies[t].valid}/{tallies[t].total}" for t in tasks]
-        lines.append(f"| {backend} | " + " | ".join(cells) + f" | {100 * valid / total:.0f}% |")
+        share = f"{100 * valid / total:.0f}%" if total else "n/a (engine did not start)"
+        lines.append(f"| {backend} | " + " | ".join(cells) + f" | {share} |")
+    lines.append("")
+    for backend, tallies in results.items():
+        for task, tally in tallies.items():
+            for reason, count in tally.failures.most_common():
+                lines.append(f"- {backend} {task}: {count}× {reason}")
     return "\n".join(lines)
 
 
 def run_backend(backend: StructuredBackend, base: Settings) -> dict[str, Tally]:
     settings = base.model_copy(update={"structured_outputs_backend": backend})
     process = EngineProcess(settings, resolve_model(settings))
-    process.start()
     try:
-
-        async def go() -> dict[str, Tally]:
-            engine = await VllmServerEngine.connect(process.base_url, request_timeout_s=300, died=process.died)
-            try:
-                return await measure(engine)
-            finally:
-                await engine.close()
-
-        return asyncio.run(go())
+        process.start()
+    except EngineStartError as exc:
+        print(f"{backend}: the engine did not start: {str(exc)[-1500:]}", file=sys.stderr)
+        return {task: Tally() for task in SCHEMAS}  # 0/0: shown as n/a
+    try:
+        return measure_server(process.base_url, process.died)
     finally:
         process.stop()
 
 
-def main() -> int:
+def measure_server(base_url: str, died: threading.Event | None = None) -> dict[str, Tally]:
+    """Tallies for the vLLM server at `base_url` (its backend is whatever it was started with)."""
+
+    async def go() -> dict[str, Tally]:
+        engine = await VllmServerEngine.connect(base_url, request_timeout_s=300, died=died)
+        try:
+            return await measure(engine)
+        finally:
+            await engine.close()
+
+    return asyncio.run(go())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.conformance")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated backends")
+    args = parser.parse_args(argv)
     base = Settings()
-    results: dict[str, dict[str, Tally]] = {backend: run_backend(backend, base) for backend in BACKENDS}
+    backends = [cast(StructuredBackend, b) for b in args.backends.split(",") if b]
+    results: dict[str, dict[str, Tally]] = {backend: run_backend(backend, base) for backend in backends}
     print(f"model {base.served_model_name}; {len(PROMPTS)} prompts × t∈{TEMPERATURES}")
     print(markdown_table(results))
     return 0

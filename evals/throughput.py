@@ -4,38 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
-import sys
 import time
 
 import httpx
 
+from .local_worker import start_local_worker, stop_local_worker
+
 JOB = {"input": {"prompt": "Name three colours.", "max_tokens": 32, "temperature": 0}}
-
-
-def _start_worker(port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MAX_CONCURRENCY": "64"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "worker",
-        "--rp_serve_api",
-        "--rp_api_host",
-        "127.0.0.1",
-        "--rp_api_port",
-        str(port),
-    ]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(1)
-    proc.kill()
-    raise SystemExit("the worker did not start")
 
 
 async def _client(http: httpx.AsyncClient, url: str, jobs: int, latencies: list[float]) -> int:
@@ -65,7 +40,7 @@ def bench_worker(args: argparse.Namespace) -> None:
     base = args.url
     if not base:
         port = 8765
-        proc = _start_worker(port)
+        proc = start_local_worker(port, {"MAX_CONCURRENCY": "64"})
         base = f"http://127.0.0.1:{port}"
     try:
         print("| clients | jobs/s | p50 s | p95 s | completed |\n|---|---|---|---|---|")
@@ -78,5 +53,4 @@ def bench_worker(args: argparse.Namespace) -> None:
             print(f"\n16 concurrent vs 1: {rates[16] / rates[1]:.1f}× (goal ≥ 6×)")
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(60)
+            stop_local_worker(proc)

@@ -9,12 +9,15 @@ backends write `", "` even in compact mode), plus the end-of-sequence token.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from .common import RAW_TEXT_PATTERN, SAFE_TEXT_PATTERN, WORD_ID_PATTERN
+from .common import RAW_TEXT_CHARS, SAFE_TEXT_CHARS
 
-# Bytes one character of a free string can take in the output, by the pattern that constrains it.
-_BYTES_PER_CHAR = {SAFE_TEXT_PATTERN: 1, WORD_ID_PATTERN: 1, RAW_TEXT_PATTERN: 4}
+# Bytes one character of a free string can take in the output, by the character class of the
+# pattern that constrains it (`^CLASS*$` or `^CLASS{m,n}$`).
+_BYTES_PER_CHAR = {SAFE_TEXT_CHARS: 1, "[A-Za-z0-9_.:-]": 1, RAW_TEXT_CHARS: 4}
+_CLASS_PATTERN = re.compile(r"^\^(?P<chars>\[.*\])(?:\*|\{(?P<low>\d+),(?P<high>\d+)\})\$$")
 # Without a known pattern, a code point may be written as a surrogate-pair escape: \ud83d\ude00.
 _WORST_BYTES_PER_CHAR = 12
 _SEPARATOR = 2  # "," or ":" plus an optional space
@@ -27,6 +30,15 @@ class UnboundedSchemaError(ValueError):
 def max_output_tokens(schema: dict[str, Any]) -> int:
     """Upper bound on the tokens of any output valid for `schema` (EOS included)."""
     return _Walker(schema.get("$defs", {})).bound(schema, "$", frozenset()) + 1
+
+
+def pattern_char_class(pattern: str) -> tuple[str, int, int | None]:
+    """The character class of a `^CLASS*$` / `^CLASS{m,n}$` pattern and its repeat bounds."""
+    match = _CLASS_PATTERN.match(pattern)
+    if match is None:
+        return "", 0, None
+    low, high = match.group("low"), match.group("high")
+    return match.group("chars"), int(low or 0), int(high) if high is not None else None
 
 
 def _json_bytes(value: Any) -> int:
@@ -90,10 +102,12 @@ class _Walker:
         return 2 + sum(sizes) + max(len(sizes) - 1, 0) * _SEPARATOR
 
     def _string(self, node: dict[str, Any], path: str, seen: frozenset[str]) -> int:
-        if "maxLength" not in node:
-            raise UnboundedSchemaError(f"{path}: string needs maxLength")
-        per_char = _BYTES_PER_CHAR.get(node.get("pattern", ""), _WORST_BYTES_PER_CHAR)
-        return 2 + int(node["maxLength"]) * per_char
+        chars, _, repeat = pattern_char_class(node.get("pattern", ""))
+        if "maxLength" not in node and repeat is None:
+            raise UnboundedSchemaError(f"{path}: string needs maxLength or a pattern with a bounded repeat")
+        per_char = _BYTES_PER_CHAR.get(chars, _WORST_BYTES_PER_CHAR)
+        length = min(int(node.get("maxLength", repeat or 0)), repeat if repeat is not None else 1 << 30)
+        return 2 + length * per_char
 
     def _integer(self, node: dict[str, Any], path: str, seen: frozenset[str]) -> int:
         low = node.get("minimum", node.get("exclusiveMinimum"))

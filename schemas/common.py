@@ -11,10 +11,19 @@ from pydantic import BaseModel, ConfigDict, Field
 WORD_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,16}$"
 # Free text the model writes: printable ASCII without `"` and `\`, so a JSON string of n characters
 # is exactly n+2 characters (no escapes) and at most n+2 tokens. `bounds.py` relies on this.
-SAFE_TEXT_PATTERN = r"^[ !#-\[\]-~]*$"
+SAFE_TEXT_CHARS = r"[ !#-\[\]-~]"
 # Text that may hold any printable character but no quote, backslash or control character: raw
 # UTF-8 in the output, at most 4 byte-level tokens a character.
-RAW_TEXT_PATTERN = r'^[^"\\\x00-\x1f\x7f-\x9f]*$'
+RAW_TEXT_CHARS = r'[^"\\\x00-\x1f\x7f-\x9f]'
+SAFE_TEXT_PATTERN = f"^{SAFE_TEXT_CHARS}*$"
+RAW_TEXT_PATTERN = f"^{RAW_TEXT_CHARS}*$"
+
+
+def bounded_text(chars: str, min_length: int, max_length: int) -> str:
+    """A pattern that states its length bounds itself: xgrammar ignores minLength/maxLength on a
+    string that has a pattern, so the repetition count must carry them (≤ 128, xgrammar's limit)."""
+    return f"^{chars}{{{min_length},{max_length}}}$"
+
 
 MAX_PAGE_PIXELS = 20_000
 MAX_PAGES = 50
@@ -37,7 +46,12 @@ WordId = Annotated[
 ]
 FieldName = Annotated[
     str,
-    Field(min_length=1, max_length=MAX_FIELD_NAME, pattern=RAW_TEXT_PATTERN, description="Field name."),
+    Field(
+        min_length=1,
+        max_length=MAX_FIELD_NAME,
+        pattern=bounded_text(RAW_TEXT_CHARS, 1, MAX_FIELD_NAME),
+        description="Field name: printable, no quote or backslash.",
+    ),
 ]
 FieldValue = Annotated[str, Field(max_length=MAX_FIELD_VALUE, description="Field value as text.")]
 Coordinate = Annotated[float, Field(ge=0, le=MAX_PAGE_PIXELS, description="Pixels from the page's top-left.")]

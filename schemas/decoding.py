@@ -14,20 +14,24 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from .bounds import pattern_char_class
 from .common import (
     MAX_FIELD_NAME,
     MAX_FIELD_VALUE,
-    RAW_TEXT_PATTERN,
-    SAFE_TEXT_PATTERN,
+    RAW_TEXT_CHARS,
+    SAFE_TEXT_CHARS,
     WORD_ID_PATTERN,
     DecodingModel,
+    bounded_text,
 )
 from .results import Severity
 
 GRID = 100
 """Coordinates in prompts and estimated boxes are quantised to a 0–99 grid (LMDX)."""
 
-NameRef = Annotated[str, Field(min_length=1, max_length=MAX_FIELD_NAME, pattern=RAW_TEXT_PATTERN)]
+NameRef = Annotated[
+    str, Field(min_length=1, max_length=MAX_FIELD_NAME, pattern=bounded_text(RAW_TEXT_CHARS, 1, MAX_FIELD_NAME))
+]
 WordRef = Annotated[str, Field(min_length=1, max_length=16, pattern=WORD_ID_PATTERN)]
 GridInt = Annotated[int, Field(ge=0, le=GRID - 1)]
 
@@ -47,8 +51,8 @@ class Finding(DecodingModel):
     kind: FindingKind
     severity: Severity
     words: Annotated[list[WordRef], Field(max_length=6)]
-    note: Annotated[str, Field(min_length=1, max_length=80, pattern=SAFE_TEXT_PATTERN)]
-    fix: Annotated[str, Field(max_length=48, pattern=RAW_TEXT_PATTERN)] | None
+    note: Annotated[str, Field(min_length=1, max_length=80, pattern=bounded_text(SAFE_TEXT_CHARS, 1, 80))]
+    fix: Annotated[str, Field(max_length=48, pattern=bounded_text(RAW_TEXT_CHARS, 0, 48))] | None
 
 
 class AnalyzeDecoding(DecodingModel):
@@ -84,4 +88,24 @@ DECODING_MODELS: dict[str, type[DecodingModel]] = {
 
 def decoding_schema(model: type[DecodingModel]) -> dict[str, Any]:
     """The JSON Schema the grammar is compiled from (validation mode, $defs kept)."""
-    return model.model_json_schema(mode="validation")
+    schema: dict[str, Any] = fold_lengths_into_patterns(model.model_json_schema(mode="validation"))
+    return schema
+
+
+def fold_lengths_into_patterns(node: Any) -> Any:
+    """Drop `minLength`/`maxLength` where the string's pattern states bounds at least as strict.
+
+    xgrammar ignores length keywords next to a pattern, and vLLM refuses that pair for xgrammar,
+    so the pattern alone carries the bounds (`bounded_text`). Pydantic still checks both.
+    """
+    if isinstance(node, list):
+        return [fold_lengths_into_patterns(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: fold_lengths_into_patterns(value) for key, value in node.items()}
+    if isinstance(out.get("pattern"), str) and ("maxLength" in out or "minLength" in out):
+        _, low, high = pattern_char_class(out["pattern"])
+        if high is not None and high <= out.get("maxLength", high) and low >= out.get("minLength", 0):
+            out.pop("maxLength", None)
+            out.pop("minLength", None)
+    return out

@@ -35,7 +35,7 @@ def word_refs(word_ids: Sequence[str], max_items: int) -> dict[str, Any]:
     if not word_ids:
         return {"type": "array", "maxItems": 0, "items": {"type": "string", "maxLength": 16}}
     if len(set(word_ids)) > ENUM_LIMIT:
-        item: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 16, "pattern": WORD_ID_PATTERN}
+        item: dict[str, Any] = {"type": "string", "pattern": WORD_ID_PATTERN}  # the pattern bounds it
     else:
         item = string_enum(word_ids)
     return {"type": "array", "maxItems": max_items, "items": item}

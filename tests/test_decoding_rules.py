@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
-from schemas.bounds import UnboundedSchemaError, max_output_tokens
-from schemas.common import RAW_TEXT_PATTERN, SAFE_TEXT_PATTERN, WORD_ID_PATTERN
+from schemas.bounds import UnboundedSchemaError, max_output_tokens, pattern_char_class
+from schemas.common import RAW_TEXT_CHARS, SAFE_TEXT_CHARS
 from schemas.decoding import DECODING_MODELS, DecodingModel, decoding_schema
 from schemas.narrowing import ENUM_LIMIT, narrow_analyze, narrow_locate, narrow_merge
 from tests.wire_strategies import drawable, names, word_ids
@@ -57,7 +57,8 @@ def _local_violations(node: dict[str, Any], kinds: list[str]) -> list[str]:
         found.append("unbounded integer")
     if "number" in kinds:
         found.append("number")
-    if "string" in kinds and not fixed and "maxLength" not in node:
+    bounded_pattern = pattern_char_class(node.get("pattern", ""))[2] is not None
+    if "string" in kinds and not fixed and "maxLength" not in node and not bounded_pattern:
         found.append("string without maxLength")
     tuple_only = "prefixItems" in node and node.get("items") is False
     if "array" in kinds and "maxItems" not in node and not tuple_only:
@@ -124,7 +125,7 @@ BROKEN: dict[str, tuple[dict[str, Any], str, str]] = {
     "open object": (_obj(inner={"type": "object", "properties": {}}), "$.inner", "additionalProperties"),
     "unbounded integer": (_obj(n={"type": "integer", "minimum": 0}), "$.n", "integer needs minimum and maximum"),
     "number": (_obj(x={"type": "number", "minimum": 0, "maximum": 1}), "$.x", "number"),
-    "string without maxLength": (_obj(s={"type": "string", "pattern": WORD_ID_PATTERN}), "$.s", "maxLength"),
+    "string without maxLength": (_obj(s={"type": "string", "pattern": "^[a-z]*$"}), "$.s", "maxLength"),
     "array without maxItems": (_obj(a={"type": "array", "items": {"type": "boolean"}}), "$.a", "maxItems"),
     "multi-branch allOf": (_obj(m={"allOf": [{"type": "boolean"}, {"type": "boolean"}]}), "$.m", "allOf"),
     "uniqueItems": (
@@ -178,7 +179,7 @@ def test_bound_covers_drawn_instances_and_narrowed_fit_static(key: str) -> None:
 
 
 # The widest instance: every list full, every string at maxLength of its widest allowed character.
-WIDEST_CHAR = {SAFE_TEXT_PATTERN: "~", WORD_ID_PATTERN: "a", RAW_TEXT_PATTERN: "😀", "": "\x01"}
+WIDEST_CHAR = {SAFE_TEXT_CHARS: "~", "[A-Za-z0-9_.:-]": "a", RAW_TEXT_CHARS: "😀", "": "\x01"}
 
 
 def widest(schema: dict[str, Any], node: Any) -> Any:
@@ -199,7 +200,8 @@ def widest(schema: dict[str, Any], node: Any) -> Any:
             return prefix
         return prefix + [widest(schema, node["items"])] * (node["maxItems"] - len(prefix))
     if kind == "string":
-        return WIDEST_CHAR[node.get("pattern", "")] * node["maxLength"]
+        chars, _, repeat = pattern_char_class(node.get("pattern", ""))
+        return WIDEST_CHAR[chars] * min(node.get("maxLength", repeat or 0), repeat or 1 << 30)
     if kind == "integer":
         return max(node["minimum"], node["maximum"], key=lambda n: len(str(n)))
     return {"boolean": False, "null": None}[kind]

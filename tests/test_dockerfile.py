@@ -55,3 +55,12 @@ def test_no_secret_lands_in_a_layer() -> None:
             assert not re.search(r"TOKEN|SECRET|API_KEY|PASSWORD", instruction, re.IGNORECASE), instruction
     token_uses = [i for i in INSTRUCTIONS if "HF_TOKEN" in i]
     assert token_uses and all("--mount=type=secret,id=hf_token" in i for i in token_uses)
+
+
+def test_runpod_test_input_is_the_original_raw_call() -> None:
+    # RunPod's SDK runs ./test_input.json when the worker starts without a job queue
+    from schemas.requests import parse_job_input
+
+    job = json.loads((ROOT / "test_input.json").read_text())
+    assert parse_job_input(job["input"]).task == "generate"
+    assert set(job["input"]) == {"prompt", "max_tokens", "temperature"}

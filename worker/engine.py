@@ -21,7 +21,7 @@ import openai
 from outlines.models.vllm import VLLMTypeAdapter
 from outlines.types import JsonSchema
 
-from .errors import EngineUnavailable, InputTooLong, InvalidInput, JobTimeout
+from .errors import EngineUnavailable, InputTooLong, InvalidInput, JobTimeout, ServiceError
 
 Messages = list[dict[str, str]]
 T = TypeVar("T")
@@ -29,9 +29,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Sampling:
+    """Per-request sampling. No `seed`: vLLM 0.32's CPU build kills its engine core when a seeded
+    request is prefilled in chunks ("CPU Generator does not use offset"), so none is ever sent."""
+
     max_tokens: int
     temperature: float = 0.0
-    seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,6 @@ class VllmServerEngine:
             "max_tokens": sampling.max_tokens,
             "temperature": sampling.temperature,
         }
-        if sampling.seed is not None:
-            kwargs["seed"] = sampling.seed
         if schema is not None:
             kwargs["extra_body"] = structured_outputs_body(schema)
         started = time.perf_counter()
@@ -187,6 +187,10 @@ class VllmServerEngine:
             raise EngineUnavailable(f"cannot reach the engine at {self.base_url}") from exc
         except openai.BadRequestError as exc:
             raise _bad_request(exc, self.context_length) from exc
+        except openai.APIStatusError as exc:
+            if await self.healthy():
+                raise ServiceError(f"the engine failed on this request (HTTP {exc.status_code})") from exc
+            raise EngineUnavailable(f"the engine failed (HTTP {exc.status_code}) and is not healthy") from exc
         finally:
             # a cancelled job closes its HTTP request, which makes vLLM abort the generation
             for waiter in waiters:

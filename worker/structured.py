@@ -42,12 +42,11 @@ async def generate_structured(
     model: type[ModelT],
     *,
     temperature: float = 0.0,
-    seed: int | None = None,
 ) -> Structured[ModelT]:
     bound = max_output_tokens(schema)
     await reserve_tokens(engine, messages, bound)
     completion = await engine.complete(
-        messages, schema=schema, sampling=Sampling(max_tokens=bound, temperature=temperature, seed=seed)
+        messages, schema=schema, sampling=Sampling(max_tokens=bound, temperature=temperature)
     )
     if completion.finish_reason == "length":
         raise GenerationIncomplete(f"the answer stopped at max_tokens={bound} before it was complete")

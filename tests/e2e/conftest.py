@@ -6,72 +6,43 @@ send real HTTP runsync requests, exactly as a backend would.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from evals.local_worker import WorkerStartError, start_local_worker, stop_local_worker
 
 from ..conftest import free_port
 
-STARTUP_S = 420
+WORKER_ENV = {
+    "MODEL_PRESET": "smollm2-135m",
+    "MAX_MODEL_LEN": "4096",
+    "CPU_KVCACHE_SPACE_GIB": "1",
+    "MAX_CONCURRENCY": "64",
+    "JOB_TIMEOUT_S": "120",
+}
 
 
 @pytest.fixture(scope="session")
-def worker_api(smollm2_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def worker_log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("worker") / "worker.log"
+
+
+@pytest.fixture(scope="session")
+def worker_api(smollm2_dir: Path, worker_log_path: Path) -> Iterator[str]:
     port = free_port()
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {
-        **os.environ,
-        "MODEL_PRESET": "smollm2-135m",
-        "MAX_MODEL_LEN": "4096",
-        "ENGINE_PORT": str(free_port()),
-        "CPU_KVCACHE_SPACE_GIB": "1",
-        "MAX_CONCURRENCY": "64",
-        "JOB_TIMEOUT_S": "120",
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "worker",
-        "--rp_serve_api",
-        "--rp_api_host",
-        "127.0.0.1",
-        "--rp_api_port",
-        str(port),
-    ]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        base = f"http://127.0.0.1:{port}"
+    with worker_log_path.open("wb") as log:
         try:
-            _wait_until_serving(base, proc, log_path)
-            yield base
+            proc = start_local_worker(port, {**WORKER_ENV, "ENGINE_PORT": str(free_port())}, log=log, timeout_s=420)
+        except WorkerStartError as exc:
+            pytest.fail(str(exc))
+        try:
+            yield f"http://127.0.0.1:{port}"
         finally:
-            proc.terminate()
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _wait_until_serving(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"worker exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"worker not serving after {STARTUP_S} s:\n{log_path.read_text()[-4000:]}")
+            stop_local_worker(proc)
 
 
 @pytest.fixture(scope="session")
-def worker_log(worker_api: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return next(tmp_path_factory.getbasetemp().glob("worker*/worker.log"))
+def worker_log(worker_api: str, worker_log_path: Path) -> Path:
+    return worker_log_path

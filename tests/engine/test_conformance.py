@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from evals.conformance import BACKENDS, Tally, markdown_table, measure
+from evals.conformance import BACKENDS, Tally, markdown_table, measure_server
 from worker.config import StructuredBackend
-from worker.engine import VllmServerEngine
 
 from ..conftest import DEFAULT_BACKEND, cpu_settings, running_server
 
@@ -27,15 +25,7 @@ def print_table() -> Iterator[None]:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_backend_conformance(backend: StructuredBackend, smollm2_dir: Path) -> None:
     with running_server(cpu_settings(backend), smollm2_dir) as process:
-
-        async def go() -> dict[str, Tally]:
-            engine = await VllmServerEngine.connect(process.base_url, request_timeout_s=300, died=process.died)
-            try:
-                return await measure(engine)
-            finally:
-                await engine.close()
-
-        tallies = asyncio.run(go())
+        tallies = measure_server(process.base_url, process.died)
     MEASURED[backend] = tallies
     assert all(t.total > 0 for t in tallies.values())
     if backend == DEFAULT_BACKEND:

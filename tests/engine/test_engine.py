@@ -8,6 +8,7 @@ import signal
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from schemas.decoding import AnalyzeDecoding, MergeDecoding
@@ -34,7 +35,7 @@ async def test_plain_chat_answers(cpu_engine: VllmServerEngine) -> None:
 
 async def test_structured_answer_validates_and_cites_only_request_ids(cpu_engine: VllmServerEngine) -> None:
     schema = narrow_analyze(["total", "date"], ["w1", "w2"])
-    answer = await generate_structured(cpu_engine, ASK, schema, AnalyzeDecoding, temperature=1.0, seed=7)
+    answer = await generate_structured(cpu_engine, ASK, schema, AnalyzeDecoding, temperature=1.0)
     assert answer.completion.finish_reason == "stop"
     for issue in answer.value.issues:
         assert issue.field in (None, "total", "date")
@@ -118,3 +119,26 @@ async def test_hung_then_dead_engine_fails_waiting_jobs_quickly(smollm2_dir: Pat
         assert time.monotonic() - killed < 5
         assert all(isinstance(r, EngineUnavailable) for r in results), results
         await engine.close()
+
+
+def _running_requests(metrics: str) -> float:
+    lines = [line for line in metrics.splitlines() if line.startswith("vllm:num_requests_running")]
+    return sum(float(line.rsplit(" ", 1)[1]) for line in lines)
+
+
+async def test_cancelling_a_job_aborts_its_generation(cpu_engine: VllmServerEngine) -> None:
+    talk = [{"role": "user", "content": "Write a very long story about a lighthouse."}]
+    job = asyncio.create_task(cpu_engine.complete(talk, schema=None, sampling=Sampling(max_tokens=3000, temperature=1)))
+    async with httpx.AsyncClient(base_url=cpu_engine.base_url) as http:
+        for _ in range(50):  # wait until vLLM is generating it
+            await asyncio.sleep(0.1)
+            if _running_requests((await http.get("/metrics")).text) >= 1:
+                break
+        assert _running_requests((await http.get("/metrics")).text) >= 1
+        job.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+        deadline = time.monotonic() + 10
+        while _running_requests((await http.get("/metrics")).text) > 0:
+            assert time.monotonic() < deadline, "vLLM kept generating a cancelled job"
+            await asyncio.sleep(0.2)
