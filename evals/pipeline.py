@@ -1,0 +1,292 @@
+"""One document through the pipeline: both OCR engines, the worker's tasks in-process, the baselines.
+
+Per document (the harness gives every level the same seeds, so levels differ only in degradation):
+1. both OCR engines read the page and `extract_fields` reads the layout's fields off their words;
+2. `analyze` (the grammar path, through `JobHandler`) checks each engine's output; the naive
+   baseline analyzes the primary engine's output;
+3. `locate` finds every field on the primary engine's words; each field analyze called uncertain is
+   cropped there and re-read by `REOCR_ENGINE`, a further merge pass;
+4. `merge` settles the passes with the LLM, again with `use_llm: false` (the vote baseline), and the
+   naive baseline merges them without a grammar.
+A document's jobs run one after another; with `--concurrency` above 1 several documents are in flight
+(OCR still one page at a time). Every LLM call is recorded under its document, route and task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from evals.documents import SyntheticDoc
+from evals.extract import LABELS
+from evals.naive import NaiveOutcome, naive_analyze, naive_merge
+from evals.ocr import read_page, reocr_crop
+from evals.records import Call, DocRecord, Job, Region, Route
+from schemas.documents import OcrDocument, OcrField
+from schemas.requests import (
+    AnalyzeRequest,
+    ExpectedField,
+    FieldFormat,
+    LocateRequest,
+    LocateTarget,
+    MergePass,
+    MergeRequest,
+)
+from schemas.results import AnalyzeResponse, AnalyzeResult, LocateResponse, MergeResponse, MergeResult, Severity
+from worker.config import Settings
+from worker.engine import Completion, Engine, Messages, Sampling
+from worker.handler import JobHandler
+from worker.tasks.locate import match_value
+
+OCR_ENGINES = ("tesseract", "rapidocr")
+PRIMARY = "tesseract"
+"""The OCR output that locate and the naive analyze read (its word boxes are word-exact)."""
+REOCR_ENGINE = "tesseract"
+"""Re-reads the crops: on upscaled crops it was both faster and more accurate than RapidOCR here."""
+FORMATS = {"amount": FieldFormat.AMOUNT, "date": FieldFormat.DATE, "iban": FieldFormat.IBAN}
+FORMATS |= {"email": FieldFormat.EMAIL, "phone": FieldFormat.PHONE, "integer": FieldFormat.INTEGER}
+HINTS = {"header": "the name printed at the top", "text": "a short text", "amount": "an amount like 1,234.56"}
+HINTS |= {"date": "a date", "iban": "an IBAN", "email": "an email address", "phone": "a phone number"}
+HINTS |= {"integer": "a whole number"}
+SCOPE: ContextVar[tuple[str, Route, str]] = ContextVar("evals_scope", default=("", "grammar", ""))
+"""(document id, route, task) of the job running in this asyncio task."""
+ResponseT = TypeVar("ResponseT", AnalyzeResponse, LocateResponse, MergeResponse)
+
+
+class RecordingEngine:
+    """The engine, with every call recorded under the document, route and task it was made for
+    (`SCOPE`, a context variable, so documents may run concurrently)."""
+
+    def __init__(self, inner: Engine) -> None:
+        self.inner = inner
+        self.model = inner.model
+        self.context_length = inner.context_length
+        self.calls: dict[str, list[Call]] = {}
+
+    def calls_of(self, doc_id: str) -> list[Call]:
+        return self.calls.setdefault(doc_id, [])
+
+    async def count_tokens(self, prompt: Messages | str) -> int:
+        return await self.inner.count_tokens(prompt)
+
+    async def complete(
+        self, prompt: Messages | str, *, schema: dict[str, Any] | None, sampling: Sampling
+    ) -> Completion:
+        doc_id, route, task = SCOPE.get()
+        done = await self.inner.complete(prompt, schema=schema, sampling=sampling)
+        self.calls_of(doc_id).append(
+            Call(
+                route=route,
+                task=task,
+                prompt_tokens=done.prompt_tokens,
+                completion_tokens=done.completion_tokens,
+                latency_ms=round(done.latency_ms, 1),
+                finish_reason=done.finish_reason,
+                json_ok=_is_json(done.text) if schema is not None else None,
+            )
+        )
+        return done
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def expected_fields(layout: str) -> list[ExpectedField]:
+    """Every field of the layout, required, with the format its kind has."""
+    out = []
+    for name, kind, _ in LABELS[layout]:
+        fmt = FieldFormat.POSTAL_CODE if name == "postal_code" else FORMATS.get(kind, FieldFormat.TEXT)
+        out.append(ExpectedField(name=name, format=fmt, required=True))
+    return out
+
+
+def flagged(result: AnalyzeResult | None, names: list[str]) -> dict[str, bool]:
+    """A field is flagged when it is uncertain or has an issue of medium or high severity."""
+    if result is None:
+        return dict.fromkeys(names, False)
+    serious = {i.field for i in result.issues if i.severity is not Severity.LOW}
+    return {n: n in result.uncertain_fields or n in serious for n in names}
+
+
+def values(fields: list[OcrField] | None, names: list[str]) -> dict[str, str | None]:
+    got = {f.name: f.value for f in fields or []}
+    return {n: got.get(n) for n in names}
+
+
+@dataclass
+class DocWork:
+    """What one document's run collects."""
+
+    page: SyntheticDoc
+    jobs: list[Job] = field(default_factory=list)
+
+    @property
+    def doc_id(self) -> str:
+        return self.page.truth.doc_id
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.page.truth.fields)
+
+
+class Runner:
+    def __init__(self, engine: Engine, settings: Settings, naive_max_tokens: int) -> None:
+        self.engine = RecordingEngine(engine)
+        self.handler = JobHandler(self.engine, settings)
+        self.naive_max_tokens = naive_max_tokens
+        self.ocr_lock = asyncio.Lock()  # one OCR at a time: the engines are shared, the CPUs few
+
+    def _enter(self, work: DocWork, route: Route, task: str) -> tuple[int, float]:
+        SCOPE.set((work.doc_id, route, task))
+        return len(self.engine.calls_of(work.doc_id)), time.perf_counter()
+
+    async def _job(self, work: DocWork, task: str, request: BaseModel, response: type[ResponseT]) -> ResponseT | None:
+        """One worker job through the handler, recorded; None when it failed."""
+        route: Route = "rules" if getattr(request, "use_llm", True) is False else "grammar"
+        before, started = self._enter(work, route, task)
+        out = await self.handler({"id": f"{work.doc_id}:{task}", "input": request.model_dump(mode="json")})
+        ms = (time.perf_counter() - started) * 1000
+        calls = self.engine.calls_of(work.doc_id)[before:]
+        parsed = response.model_validate(out) if "error" not in out else None
+        error = str(out["error"]).split(":", 1)[0] if parsed is None else None
+        work.jobs.append(
+            Job(
+                task=task,
+                route=route,
+                ms=round(ms, 1),
+                llm_calls=len(calls),
+                parsed=all(bool(c.json_ok) for c in calls) if calls else None,
+                valid=parsed is not None if calls or error else None,  # rules alone decide nothing here
+                error=error,
+            )
+        )
+        return parsed
+
+    async def _naive(self, work: DocWork, task: str, outcome: Any) -> Any:
+        before, started = self._enter(work, "naive", task)
+        done: NaiveOutcome[Any] = await outcome
+        ms = (time.perf_counter() - started) * 1000
+        calls = len(self.engine.calls_of(work.doc_id)) - before
+        work.jobs.append(
+            Job(
+                task=task,
+                route="naive",
+                ms=round(ms, 1),
+                llm_calls=calls,
+                parsed=done.parsed,
+                valid=done.valid,
+                error=done.error,
+            )
+        )
+        return done.result
+
+    async def _ocr(self, work: DocWork, engine: str) -> OcrDocument:
+        async with self.ocr_lock:
+            started = time.perf_counter()
+            doc = await asyncio.to_thread(read_page, work.page.image, engine, work.page.truth.layout)
+        work.jobs.append(Job(task=f"ocr:{engine}", route="ocr", ms=round((time.perf_counter() - started) * 1000, 1)))
+        return doc
+
+    async def document(self, page: SyntheticDoc) -> DocRecord:
+        work = DocWork(page)
+        docs = {name: await self._ocr(work, name) for name in OCR_ENGINES}
+        flags, uncertain = await self.analyze(work, docs)
+        regions = await self.locate(work, docs[PRIMARY])
+        passes = [MergePass(source=name, fields=doc.fields) for name, doc in docs.items()]
+        async with self.ocr_lock:
+            crop = await asyncio.to_thread(self.reocr, work, regions, sorted(uncertain & set(work.names)))
+        passes += [crop] if crop.fields else []
+        answers = {name: values(doc.fields, work.names) for name, doc in docs.items()}
+        answers |= await self.merge(work, passes)
+        truth = page.truth
+        return DocRecord(
+            doc_id=truth.doc_id,
+            layout=truth.layout,
+            template=truth.template,
+            seed=truth.seed,
+            level=truth.degradation,
+            width=truth.width,
+            height=truth.height,
+            truth={n: f.value for n, f in truth.fields.items()},
+            truth_boxes={n: f.bbox for n, f in truth.fields.items()},
+            answers=answers,
+            flags=flags,
+            regions=regions,
+            reocr_fields=[f.name for f in crop.fields],
+            jobs=work.jobs,
+            calls=self.engine.calls_of(work.doc_id),
+        )
+
+    async def analyze(self, work: DocWork, docs: dict[str, OcrDocument]) -> tuple[dict[str, dict[str, bool]], set[str]]:
+        """Each engine's output through analyze, and the primary's through the naive baseline."""
+        expected = expected_fields(work.page.truth.layout)
+        flags, uncertain = {}, set()
+        for name, doc in docs.items():
+            request = AnalyzeRequest(document=doc, expected_fields=expected)
+            analyzed = await self._job(work, "analyze", request, AnalyzeResponse)
+            flags[f"analyze:{name}"] = flagged(analyzed.result if analyzed else None, work.names)
+            uncertain |= set(analyzed.result.uncertain_fields) if analyzed else set()
+        naive = naive_analyze(self.engine, docs[PRIMARY], expected, self.naive_max_tokens)
+        flags[f"naive:{PRIMARY}"] = flagged(await self._naive(work, "naive-analyze", naive), work.names)
+        return flags, uncertain
+
+    async def merge(self, work: DocWork, passes: list[MergePass]) -> dict[str, dict[str, str | None]]:
+        """The passes merged with the LLM, by vote alone, and by the naive baseline."""
+        answers = {}
+        for method, use_llm in (("llm-merge", True), ("vote", False)):
+            request = MergeRequest(passes=passes, fields=work.names, use_llm=use_llm)
+            merged = await self._job(work, "merge" if use_llm else "vote", request, MergeResponse)
+            answers[method] = _merged_values(merged.result if merged else None, work.names)
+        naive = naive_merge(self.engine, passes, work.names, self.naive_max_tokens)
+        answers["naive"] = _merged_values(await self._naive(work, "naive-merge", naive), work.names)
+        return answers
+
+    async def locate(self, work: DocWork, doc: OcrDocument) -> dict[str, Region]:
+        """Every field of the layout, with its OCR value when the engine read one."""
+        known = {f.name: f.value for f in doc.fields if f.value}
+        kinds = {name: kind for name, kind, _ in LABELS[work.page.truth.layout]}
+        targets = [LocateTarget(name=n, hint=HINTS[kinds[n]], value=known.get(n)) for n in work.names]
+        located = await self._job(work, "locate", LocateRequest(document=doc, fields=targets), LocateResponse)
+        if located is None:
+            return {n: Region(bbox=None, source="failed", by_value=False) for n in work.names}
+        return {
+            r.field: Region(
+                bbox=r.bbox,
+                source=r.source.value,
+                by_value=r.field in known and match_value(known[r.field], doc) is not None,
+            )
+            for r in located.result.regions
+        }
+
+    def reocr(self, work: DocWork, regions: dict[str, Region], uncertain: list[str]) -> MergePass:
+        """A pass of the uncertain fields, each re-read from the crop of its located box."""
+        started, fields = time.perf_counter(), []
+        for i, name in enumerate(uncertain):
+            box = regions[name].bbox if name in regions else None
+            words = reocr_crop(work.page.image, box, REOCR_ENGINE, id_prefix=f"c{i}") if box else []
+            if words:
+                confidence = sum(w.confidence for w in words) / len(words)
+                text = " ".join(w.text for w in words)[:1000]
+                fields.append(OcrField(name=name, value=text, confidence=confidence, word_ids=[w.id for w in words]))
+        if uncertain:
+            work.jobs.append(Job(task="reocr", route="ocr", ms=round((time.perf_counter() - started) * 1000, 1)))
+        return MergePass(source=f"{REOCR_ENGINE}-crop", fields=fields)
+
+
+def _merged_values(result: MergeResult | None, names: list[str]) -> dict[str, str | None]:
+    got = {f.name: f.value for f in result.fields} if result is not None else {}
+    return {n: got.get(n) for n in names}
