@@ -12,11 +12,11 @@ import json
 import re
 from typing import Any
 
-from .common import RAW_TEXT_CHARS, SAFE_TEXT_CHARS
+from .common import RAW_TEXT_CHARS, SAFE_TEXT_CHARS, WORD_ID_CHARS
 
 # Bytes one character of a free string can take in the output, by the character class of the
 # pattern that constrains it (`^CLASS*$` or `^CLASS{m,n}$`).
-_BYTES_PER_CHAR = {SAFE_TEXT_CHARS: 1, "[A-Za-z0-9_.:-]": 1, RAW_TEXT_CHARS: 4}
+_BYTES_PER_CHAR = {SAFE_TEXT_CHARS: 1, WORD_ID_CHARS: 1, RAW_TEXT_CHARS: 4}
 _CLASS_PATTERN = re.compile(r"^\^(?P<chars>\[.*\])(?:\*|\{(?P<low>\d+),(?P<high>\d+)\})\$$")
 # Without a known pattern, a code point may be written as a surrogate-pair escape: \ud83d\ude00.
 _WORST_BYTES_PER_CHAR = 12
@@ -39,6 +39,14 @@ def pattern_char_class(pattern: str) -> tuple[str, int, int | None]:
         return "", 0, None
     low, high = match.group("low"), match.group("high")
     return match.group("chars"), int(low or 0), int(high) if high is not None else None
+
+
+def max_string_length(node: dict[str, Any]) -> int | None:
+    """The tighter of a string's `maxLength` and its pattern's repeat bound; None when unbounded."""
+    limits = [int(node["maxLength"])] if "maxLength" in node else []
+    repeat = pattern_char_class(node.get("pattern", ""))[2]
+    limits += [repeat] if repeat is not None else []
+    return min(limits, default=None)
 
 
 def _json_bytes(value: Any) -> int:
@@ -102,12 +110,11 @@ class _Walker:
         return 2 + sum(sizes) + max(len(sizes) - 1, 0) * _SEPARATOR
 
     def _string(self, node: dict[str, Any], path: str, seen: frozenset[str]) -> int:
-        chars, _, repeat = pattern_char_class(node.get("pattern", ""))
-        if "maxLength" not in node and repeat is None:
+        length = max_string_length(node)
+        if length is None:
             raise UnboundedSchemaError(f"{path}: string needs maxLength or a pattern with a bounded repeat")
-        per_char = _BYTES_PER_CHAR.get(chars, _WORST_BYTES_PER_CHAR)
-        length = min(int(node.get("maxLength", repeat or 0)), repeat if repeat is not None else 1 << 30)
-        return 2 + length * per_char
+        chars = pattern_char_class(node.get("pattern", ""))[0]
+        return 2 + length * _BYTES_PER_CHAR.get(chars, _WORST_BYTES_PER_CHAR)
 
     def _integer(self, node: dict[str, Any], path: str, seen: frozenset[str]) -> int:
         low = node.get("minimum", node.get("exclusiveMinimum"))

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # Word ids travel inside prompts as `id|text|x|y` and inside grammars as enum members, so they are
 # restricted to characters that need no quoting in either.
-WORD_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,16}$"
+WORD_ID_CHARS = r"[A-Za-z0-9_.:-]"
 # Free text the model writes: printable ASCII without `"` and `\`, so a JSON string of n characters
 # is exactly n+2 characters (no escapes) and at most n+2 tokens. `bounds.py` relies on this.
 SAFE_TEXT_CHARS = r"[ !#-\[\]-~]"
@@ -23,6 +23,9 @@ def bounded_text(chars: str, min_length: int, max_length: int) -> str:
     """A pattern that states its length bounds itself: xgrammar ignores minLength/maxLength on a
     string that has a pattern, so the repetition count must carry them (≤ 128, xgrammar's limit)."""
     return f"^{chars}{{{min_length},{max_length}}}$"
+
+
+WORD_ID_PATTERN = bounded_text(WORD_ID_CHARS, 1, 16)
 
 
 MAX_PAGE_PIXELS = 20_000

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
-from schemas.bounds import UnboundedSchemaError, max_output_tokens, pattern_char_class
-from schemas.common import RAW_TEXT_CHARS, SAFE_TEXT_CHARS
+from schemas.bounds import UnboundedSchemaError, max_output_tokens, max_string_length, pattern_char_class
+from schemas.common import RAW_TEXT_CHARS, SAFE_TEXT_CHARS, WORD_ID_CHARS
 from schemas.decoding import DECODING_MODELS, DecodingModel, decoding_schema
 from schemas.narrowing import ENUM_LIMIT, narrow_analyze, narrow_locate, narrow_merge
 from tests.wire_strategies import drawable, names, word_ids
@@ -57,8 +57,7 @@ def _local_violations(node: dict[str, Any], kinds: list[str]) -> list[str]:
         found.append("unbounded integer")
     if "number" in kinds:
         found.append("number")
-    bounded_pattern = pattern_char_class(node.get("pattern", ""))[2] is not None
-    if "string" in kinds and not fixed and "maxLength" not in node and not bounded_pattern:
+    if "string" in kinds and not fixed and max_string_length(node) is None:
         found.append("string without maxLength")
     tuple_only = "prefixItems" in node and node.get("items") is False
     if "array" in kinds and "maxItems" not in node and not tuple_only:
@@ -179,7 +178,7 @@ def test_bound_covers_drawn_instances_and_narrowed_fit_static(key: str) -> None:
 
 
 # The widest instance: every list full, every string at maxLength of its widest allowed character.
-WIDEST_CHAR = {SAFE_TEXT_CHARS: "~", "[A-Za-z0-9_.:-]": "a", RAW_TEXT_CHARS: "😀", "": "\x01"}
+WIDEST_CHAR = {SAFE_TEXT_CHARS: "~", WORD_ID_CHARS: "a", RAW_TEXT_CHARS: "😀", "": "\x01"}
 
 
 def widest(schema: dict[str, Any], node: Any) -> Any:
@@ -200,8 +199,9 @@ def widest(schema: dict[str, Any], node: Any) -> Any:
             return prefix
         return prefix + [widest(schema, node["items"])] * (node["maxItems"] - len(prefix))
     if kind == "string":
-        chars, _, repeat = pattern_char_class(node.get("pattern", ""))
-        return WIDEST_CHAR[chars] * min(node.get("maxLength", repeat or 0), repeat or 1 << 30)
+        length = max_string_length(node)
+        assert length is not None
+        return WIDEST_CHAR[pattern_char_class(node.get("pattern", ""))[0]] * length
     if kind == "integer":
         return max(node["minimum"], node["maximum"], key=lambda n: len(str(n)))
     return {"boolean": False, "null": None}[kind]
