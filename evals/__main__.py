@@ -1,4 +1,5 @@
-"""python -m evals run --docs N --out DIR [--engine-url URL] [--seed S] [--levels 0,1,2,3]"""
+"""python -m evals run (--docs N | --dir DOCS) --out DIR [--engine-url URL] [--seed S] [--levels 0,1,2,3] [--no-llm]
+python -m evals example-dir OUT [--docs N] [--seed S]"""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import logging
 from pathlib import Path
 
 from evals.documents import LAYOUTS, LEVELS
-from evals.run import RunConfig, run
+from evals.folder import write_example
+from evals.pdf import DPI
+from evals.run import OCR_CACHE, RunConfig, run
+from evals.truth import TruthFileError
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -28,35 +32,57 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m evals", description=__doc__)
     commands = p.add_subparsers(dest="command", required=True)
     r = commands.add_parser("run", help="evaluate the worker's tasks on OCR output of synthetic documents")
-    r.add_argument("--docs", type=int, required=True, help="documents per degradation level")
+    r.add_argument("--docs", type=int, help="synthetic documents per degradation level")
+    r.add_argument("--dir", type=Path, help="a folder of your documents (pdf/png/jpg) with NAME.truth.json files")
+    r.add_argument("--dpi", type=int, default=DPI, help="resolution PDF pages are rendered at (--dir)")
+    r.add_argument("--no-llm", action="store_true", help="rules only: start no model, skip the LLM and naive paths")
+    r.add_argument("--no-ocr-cache", action="store_true", help="OCR every page again (default: reuse .cache/evals/ocr)")
     r.add_argument("--out", type=Path, required=True, help="folder for metrics.json, records.json, report.html")
     r.add_argument("--engine-url", default="", help="an OpenAI-compatible vLLM server; default: start the CPU default")
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--levels", type=_ints, default=(0, 1, 2, 3), help="degradation levels, e.g. 0,2")
+    r.add_argument("--levels", type=_ints, help="degradation levels, e.g. 0,2 (default: all; --dir: 0)")
     r.add_argument("--layouts", type=_layouts, default=LAYOUTS, help="cycled through, e.g. receipt")
     r.add_argument("--naive-max-tokens", type=int, default=768, help="answer budget of the naive path")
     r.add_argument("--concurrency", type=int, default=1, help="documents at once (1: clean single-job latencies)")
     r.add_argument("--sample-pages", type=int, default=4, help="pages drawn with boxes in the report")
+    e = commands.add_parser("example-dir", help="write a small --dir folder: synthetic PDFs and PNGs with truth files")
+    e.add_argument("out", type=Path)
+    e.add_argument("--docs", type=int, default=4)
+    e.add_argument("--seed", type=int, default=0)
     return p
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if args.docs < 1 or args.concurrency < 1:
-        raise SystemExit("--docs and --concurrency must be at least 1")
+    if args.command == "example-dir":
+        for path in write_example(args.out, args.docs, args.seed):
+            print(path)
+        return
+    if (args.docs is None) == (args.dir is None):
+        raise SystemExit("give either --docs N (synthetic pages) or --dir DOCS (your documents)")
+    if (args.docs is not None and args.docs < 1) or args.concurrency < 1 or args.dpi < 36:
+        raise SystemExit("--docs and --concurrency must be at least 1, --dpi at least 36")
+    levels = args.levels or ((0, 1, 2, 3) if args.dir is None else (0,))
     config = RunConfig(
-        docs=args.docs,
+        docs=args.docs or 0,
         out=args.out,
         engine_url=args.engine_url,
         seed=args.seed,
-        levels=args.levels,
+        levels=levels,
         layouts=args.layouts,
         naive_max_tokens=args.naive_max_tokens,
         sample_pages=args.sample_pages,
         concurrency=args.concurrency,
+        dir=args.dir,
+        dpi=args.dpi,
+        use_llm=not args.no_llm,
+        ocr_cache=None if args.no_ocr_cache else OCR_CACHE,
     )
-    run(config)
+    try:
+        run(config)
+    except TruthFileError as exc:
+        raise SystemExit(f"truth file error: {exc}") from None
 
 
 if __name__ == "__main__":

@@ -17,8 +17,7 @@ from typing import Any
 from schemas.narrowing import narrow_analyze, narrow_locate, narrow_merge
 from worker.config import Settings
 from worker.engine import Messages, Sampling, VllmServerEngine
-from worker.runtime import resolve_model
-from worker.supervisor import EngineProcess
+from worker.runtime import engine_runtime
 
 from .samples import decoding_vs_wire_pairs
 
@@ -104,23 +103,18 @@ async def engine_figures(engine: VllmServerEngine, rounds: int) -> None:
 
 def bench_engine(args: argparse.Namespace) -> None:
     settings = Settings(**({"structured_outputs_backend": args.backend} if args.backend else {}))
-    started = time.monotonic()
-    process = EngineProcess(settings, resolve_model(settings))
-    process.start()
-    try:
 
-        async def run() -> None:
-            engine = await VllmServerEngine.connect(process.base_url, request_timeout_s=300, died=process.died)
+    async def run() -> None:
+        started = time.monotonic()
+        async with engine_runtime(settings, warm=False) as runtime:
+            engine = runtime.engine
             first = await engine.complete(_messages("What is 2+2?"), schema=None, sampling=Sampling(max_tokens=8))
             print(f"# engine benchmark: model {engine.model}, backend {settings.structured_outputs_backend}")
             print(f"engine start to first answer: {time.monotonic() - started:.1f} s (goal ≤ 30 s on CPU)")
             print(f"first answer: {first.text!r}")
             await engine_figures(engine, args.rounds)
-            await engine.close()
 
-        asyncio.run(run())
-    finally:
-        process.stop()
+    asyncio.run(run())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--url", default="")
     worker.add_argument("--levels", default="1,4,16,64")
     worker.add_argument("--jobs-per-client", type=int, default=4)
+    worker.add_argument("--stall-seconds", type=float, default=30.0, help="each phase of the stall ratio")
+    worker.add_argument("--stall-clients", type=int, default=4, help="generate clients in the stall ratio")
     args = parser.parse_args(argv)
     if args.what == "engine":
         bench_engine(args)

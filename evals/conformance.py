@@ -14,21 +14,21 @@ import argparse
 import asyncio
 import json
 import sys
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast, get_args
 
 import jsonschema
 from pydantic import ValidationError
 
 from schemas.bounds import max_output_tokens
-from schemas.decoding import DECODING_MODELS
+from schemas.tasks import DECODING_MODELS
 from worker.config import Settings, StructuredBackend
 from worker.engine import Sampling, VllmServerEngine
 from worker.errors import ServiceError
-from worker.runtime import resolve_model
-from worker.supervisor import EngineProcess, EngineStartError
+from worker.runtime import engine_runtime
+from worker.supervisor import EngineStartError
 
 from .bench import PROMPTS, SCHEMAS
 
@@ -107,31 +107,18 @@ def markdown_table(results: dict[str, dict[str, Tally]]) -> str:
     return "\n".join(lines)
 
 
-def run_backend(backend: StructuredBackend, base: Settings) -> dict[str, Tally]:
-    settings = base.model_copy(update={"structured_outputs_backend": backend})
-    process = EngineProcess(settings, resolve_model(settings))
+async def measure_backend(settings: Settings, *, model: str | Path | None = None) -> dict[str, Tally]:
+    """Start an engine with `settings` (its backend), measure it, stop it; 0/0 tallies if it cannot start."""
     try:
-        process.start()
+        async with engine_runtime(settings, model=model, warm=False) as runtime:
+            return await measure(runtime.engine)
     except EngineStartError as exc:
-        print(f"{backend}: the engine did not start: {str(exc)[-1500:]}", file=sys.stderr)
+        print(f"{settings.structured_outputs_backend}: the engine did not start: {str(exc)[-1500:]}", file=sys.stderr)
         return {task: Tally() for task in SCHEMAS}  # 0/0: shown as n/a
-    try:
-        return measure_server(process.base_url, process.died)
-    finally:
-        process.stop()
 
 
-def measure_server(base_url: str, died: threading.Event | None = None) -> dict[str, Tally]:
-    """Tallies for the vLLM server at `base_url` (its backend is whatever it was started with)."""
-
-    async def go() -> dict[str, Tally]:
-        engine = await VllmServerEngine.connect(base_url, request_timeout_s=300, died=died)
-        try:
-            return await measure(engine)
-        finally:
-            await engine.close()
-
-    return asyncio.run(go())
+def run_backend(backend: StructuredBackend, base: Settings) -> dict[str, Tally]:
+    return asyncio.run(measure_backend(base.model_copy(update={"structured_outputs_backend": backend})))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,9 +1,10 @@
 """Seeded synthetic documents (invoice, receipt, form) with pixel-exact ground truth, and degradations.
 
 `make_document(seed)` renders one page with Faker values and records the ink box of every word and
-every field value (the union of its words). `degrade(doc, level)` blurs, adds noise, JPEG-compresses,
-rotates and downscales at strength 0..3 and moves the truth boxes with the geometry. The same seed
-gives the same image bytes and truth (with the same Pillow, FreeType, Faker and fonts).
+every field value (the union of its words), and the phenomena (`evals.variants`) each field shows.
+`degrade(doc, level)` blurs, adds noise, JPEG-compresses, rotates and downscales at strength 0..3 and
+moves the truth boxes with the geometry. The same seed gives the same image bytes and truth (with the
+same Pillow, FreeType, Faker and fonts).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PIL import Image, ImageFilter
 from pydantic import BaseModel, ConfigDict
 
 from evals.layouts import Box, TruthField, TruthWord, render, union
+from evals.variants import Variant, draw_variant
 
 __all__ = [
     "LAYOUTS",
@@ -29,6 +31,7 @@ __all__ = [
     "TruthField",
     "TruthWord",
     "degrade",
+    "degrade_image",
     "documents",
     "make_document",
 ]
@@ -49,6 +52,15 @@ class GroundTruth(BaseModel):
     height: int
     words: tuple[TruthWord, ...]
     fields: dict[str, TruthField]
+    locale: str = "en_US"
+    phenomena: tuple[str, ...] = ()
+    """Every phenomenon of the page: the union of its fields'."""
+    field_kinds: dict[str, str] = {}
+    """A user's document (`evals.folder`): the kind of reading per field where its truth gives a format."""
+    field_labels: dict[str, tuple[str, ...]] = {}
+    """A user's document: label words per field where its truth gives them."""
+    source: str | None = None
+    """A user's document: its file (page images are read from it again for the report)."""
 
 
 @dataclass(frozen=True)
@@ -70,12 +82,16 @@ class SyntheticDoc:
         return png
 
 
-def make_document(seed: int, layout: str | None = None, template: int | None = None) -> SyntheticDoc:
-    """Render one clean page; layout and template are drawn from the seed unless given."""
+def make_document(
+    seed: int, layout: str | None = None, template: int | None = None, variant: Variant | None = None
+) -> SyntheticDoc:
+    """Render one clean page; layout, template and phenomena are drawn from the seed unless given."""
     rng = random.Random(seed)
     layout = layout or rng.choice(LAYOUTS)
     template = rng.randrange(TEMPLATES) if template is None else template
-    image, words, fields = render(layout, template, seed, rng)
+    variant = draw_variant(seed, layout, template) if variant is None else variant
+    image, words, fields, variant = render(layout, template, seed, rng, variant)
+    phenomena = sorted({p for f in fields.values() for p in f.phenomena})
     truth = GroundTruth(
         doc_id=f"{layout}-t{template}-s{seed}",
         layout=layout,
@@ -85,6 +101,8 @@ def make_document(seed: int, layout: str | None = None, template: int | None = N
         height=image.height,
         words=tuple(words),
         fields=fields,
+        locale=variant.locale,
+        phenomena=tuple(phenomena),
     )
     return SyntheticDoc(image, truth)
 
@@ -108,28 +126,10 @@ LEVELS = (
 
 def degrade(doc: SyntheticDoc, level: int, seed: int | None = None, spec: Degradation | None = None) -> SyntheticDoc:
     """The page at strength `level` (0..3) or with `spec`; truth boxes follow rotation and scale."""
-    d = spec or LEVELS[level]
-    rng = np.random.default_rng([doc.truth.seed if seed is None else seed, level])
-    image, mapping = doc.image, _Geometry(doc.image.size)
-    if d.rotate:
-        angle = float(d.rotate * rng.choice((-1.0, 1.0)))
-        image = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
-        mapping = replace(mapping, angle=math.radians(angle))
-    if d.scale != 1.0:
-        image = image.resize((round(image.width * d.scale), round(image.height * d.scale)), Image.Resampling.LANCZOS)
-        mapping = replace(mapping, out=image.size)
-    if d.blur:
-        image = image.filter(ImageFilter.GaussianBlur(d.blur))
-    if d.noise:
-        noisy = np.asarray(image, dtype=np.float32) + rng.normal(0.0, d.noise, (image.height, image.width))
-        image = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
-    if d.jpeg:
-        buf = io.BytesIO()
-        image.save(buf, format="JPEG", quality=d.jpeg)
-        image = Image.open(io.BytesIO(buf.getvalue())).convert("L")
+    image, mapping = degrade_image(doc.image, level, doc.truth.seed if seed is None else seed, spec)
     t = doc.truth
     words = tuple(TruthWord(text=w.text, bbox=mapping(w.bbox)) for w in t.words)
-    fields = {k: f.model_copy(update={"bbox": union([words[i].bbox for i in f.words])}) for k, f in t.fields.items()}
+    fields = {k: f.model_copy(update={"bbox": _moved(f, words, mapping)}) for k, f in t.fields.items()}
     truth = t.model_copy(
         update={
             "doc_id": f"{t.doc_id}-d{level}",
@@ -141,6 +141,13 @@ def degrade(doc: SyntheticDoc, level: int, seed: int | None = None, spec: Degrad
         }
     )
     return SyntheticDoc(image, truth)
+
+
+def _moved(f: TruthField, words: tuple[TruthWord, ...], mapping: _Geometry) -> Box | None:
+    """A field's box on the degraded page: its moved words' union, or (a user's page, no words) its box moved."""
+    if f.words:
+        return union([words[i].bbox for i in f.words])
+    return mapping(f.bbox) if f.bbox is not None else None
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,32 @@ class _Geometry:
             min(float(ow), max(xs) * sx),
             min(float(oh), max(ys) * sy),
         )
+
+
+def degrade_image(
+    image: Image.Image, level: int, seed: int, spec: Degradation | None = None
+) -> tuple[Image.Image, _Geometry]:
+    """The image at strength `level` (or `spec`), and the map of page boxes onto it."""
+    d = spec or LEVELS[level]
+    rng = np.random.default_rng([seed, level])
+    mapping = _Geometry(image.size)
+    if d.rotate:
+        angle = float(d.rotate * rng.choice((-1.0, 1.0)))
+        image = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        mapping = replace(mapping, angle=math.radians(angle))
+    if d.scale != 1.0:
+        image = image.resize((round(image.width * d.scale), round(image.height * d.scale)), Image.Resampling.LANCZOS)
+        mapping = replace(mapping, out=image.size)
+    if d.blur:
+        image = image.filter(ImageFilter.GaussianBlur(d.blur))
+    if d.noise:
+        noisy = np.asarray(image, dtype=np.float32) + rng.normal(0.0, d.noise, (image.height, image.width))
+        image = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+    if d.jpeg:
+        buf = io.BytesIO()
+        image.save(buf, format="JPEG", quality=d.jpeg)
+        image = Image.open(io.BytesIO(buf.getvalue())).convert("L")
+    return image, mapping
 
 
 def documents(count: int, seed: int = 0, level: int = 0) -> list[SyntheticDoc]:

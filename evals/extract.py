@@ -10,12 +10,18 @@ import math
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from schemas.documents import OcrDocument, OcrField, OcrWord
 
-AMOUNT = re.compile(r"\d{1,3}(?:[,.]?\d{3})*[.,]\d{2}(?!\d)")
-DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}|[A-Z][a-z]+ \d{1,2}, ?\d{4}")
+AMOUNT = re.compile(r"\d{1,3}(?:[,. ]?\d{3})*[.,]\d{2}(?!\d)")
+"""1,234.56 · 1.234,56 · 1 234,56 (French groups by a space, so an amount may span words)."""
+DATE = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}|[A-Z][a-z]+ \d{1,2}, ?\d{4}"
+    r"|\d{1,2}\.? [^\W\d_]{3,}\.? \d{4}"  # '7. Mai 2014', '29 maart 2014', '12 oct. 2023'
+)
+NUMBER_PREFIX = re.compile(r"^(?:n°|no\.|nr\.:?|#)(?=\w)", re.IGNORECASE)
+"""A prefix printed glued to an invoice number (`n°562044387`, `Nr.:12345`): not part of its value."""
 IBAN = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}")
 Kind = str  # header | text | amount | date | iban | email | phone | integer
 LABELS: dict[str, tuple[tuple[str, Kind, tuple[str, ...]], ...]] = {
@@ -52,6 +58,9 @@ LABELS: dict[str, tuple[tuple[str, Kind, tuple[str, ...]], ...]] = {
         ("city", "text", ("city", "town")),
     ),
 }
+Spec = tuple[str, Kind, tuple[str, ...]]
+"""(field name, kind, label words) of one field to read."""
+KINDS = ("header", "text", "amount", "date", "iban", "email", "phone", "integer")
 TITLES = {"invoice", "receipt"}
 FRAME = " |[]_"  # stripped from value ends: form-box edges the engine read as text
 
@@ -156,8 +165,7 @@ def _after_label(lines: list[list[OcrWord]], labels: tuple[str, ...]) -> list[tu
 
 def _value(kind: Kind, right: list[OcrWord], below: list[OcrWord]) -> tuple[str, list[OcrWord]] | None:
     if kind == "amount":
-        hits = [(m.group(0), w) for w in right for m in [AMOUNT.search(w.text)] if m]
-        return (hits[-1][0], [hits[-1][1]]) if hits else None
+        return _amount(right)
     if kind == "integer":
         return next(((w.text, [w]) for w in right if w.text.isdigit()), None)
     run = _run(_solid(right)) or _run(_solid(below))
@@ -171,6 +179,20 @@ def _value(kind: Kind, right: list[OcrWord], below: list[OcrWord]) -> tuple[str,
     }
     value = checks[kind](text)
     return (value, run) if value else None
+
+
+def _amount(words: list[OcrWord]) -> tuple[str, list[OcrWord]] | None:
+    """The last amount in the words right of a label, with the words it spans (`4 904,94 €`: two)."""
+    text, spans, at = "", [], 0
+    for w in words:
+        spans.append((at, at + len(w.text)))
+        text += w.text + " "
+        at = len(text)
+    hits = list(AMOUNT.finditer(text))
+    if not hits:
+        return None
+    start, end = hits[-1].span()
+    return hits[-1].group(0), [w for w, (s, e) in zip(words, spans, strict=True) if s < end and e > start]
 
 
 def _header(lines: list[list[OcrWord]]) -> tuple[str, list[OcrWord]] | None:
@@ -195,11 +217,32 @@ def _fallback(kind: Kind, lines: list[list[OcrWord]]) -> tuple[str, list[OcrWord
     return None
 
 
-def extract_fields(doc: OcrDocument, layout: str) -> list[OcrField]:
-    """Read the layout's fields off the OCR words by labels, regexes and position (never the truth)."""
+def field_specs(
+    layout: str,
+    names: Sequence[str] | None = None,
+    kinds: Mapping[str, Kind] | None = None,
+    labels: Mapping[str, Sequence[str]] | None = None,
+) -> list[Spec]:
+    """The fields to read: the layout's (all, or `names` in that order). A name no layout knows is
+    text labelled by its own words ('invoice_date' → 'invoice date'); `kinds` and `labels` override."""
+    known = {n: (n, k, ls) for layout_specs in LABELS.values() for n, k, ls in layout_specs}
+    known |= {n: (n, k, ls) for n, k, ls in LABELS.get(layout, ())}
+    wanted = list(names) if names is not None else [n for n, _, _ in LABELS[layout]]
+    out = []
+    for name in wanted:
+        _, kind, words = known.get(name, (name, "text", (name.replace("_", " "),)))
+        kind = (kinds or {}).get(name, kind)
+        words = tuple((labels or {}).get(name, words))
+        out.append((name, kind, words))
+    return out
+
+
+def extract_fields(doc: OcrDocument, layout: str | Sequence[Spec]) -> list[OcrField]:
+    """Read the fields (a layout's, or `field_specs`) off the OCR words by labels, regexes and position
+    (never the truth)."""
     lines = [line for page in doc.pages for line in group_lines(page.words)]
     fields: list[OcrField] = []
-    for name, kind, labels in LABELS[layout]:
+    for name, kind, labels in LABELS[layout] if isinstance(layout, str) else layout:
         hit = _header(lines) if kind == "header" else None
         for right, below in _after_label(lines, labels):
             hit = hit or _value(kind, right, below)
@@ -208,6 +251,7 @@ def extract_fields(doc: OcrDocument, layout: str) -> list[OcrField]:
             fields.append(OcrField(name=name))
             continue
         value, words = hit
+        value = NUMBER_PREFIX.sub("", value) if name == "invoice_number" else value
         conf = statistics.fmean(w.confidence for w in words) if words else None
         fields.append(OcrField(name=name, value=value[:1000], confidence=conf, word_ids=[w.id for w in words]))
     return fields

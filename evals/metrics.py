@@ -22,7 +22,11 @@ import jiwer
 import numpy as np
 
 from evals.extract import normalize
-from evals.records import METHODS, Box, DocRecord, Job, RunInfo
+from evals.phenomena import by_phenomenon, iou, phenomenon_tables
+from evals.records import METHODS, DocRecord, Job, RunInfo
+from evals.stages import stage_table, stages
+
+__all__ = ["COST_ASSUMPTION", "compute", "iou", "markdown", "source_line", "tables"]
 
 GPU_PRICES_USD_PER_H = {"RTX A6000": 0.45, "RTX 4090": 0.35}
 COST_ASSUMPTION = (
@@ -37,16 +41,6 @@ TASKS = {"grammar": ("analyze", "locate", "merge"), "naive": ("naive-analyze", "
 
 def rate(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
-
-
-def iou(a: Box | None, b: Box) -> float:
-    if a is None:
-        return 0.0
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(w, 0.0) * max(h, 0.0)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _validity(jobs: list[Job]) -> dict[str, Any]:
@@ -83,12 +77,17 @@ def field_scores(records: Iterable[DocRecord], method: str) -> dict[str, Any]:
     return {"n": len(truth), "exact_match": rate(hits, len(truth)), "cer": None if cer is None else round(cer, 4)}
 
 
+def methods_of(records: list[DocRecord]) -> list[str]:
+    """The methods the run answered with (a `--no-llm` run has no LLM merge and no naive baseline)."""
+    return [m for m in METHODS if any(m in r.answers for r in records)]
+
+
 def fields(records: list[DocRecord]) -> dict[str, Any]:
-    levels = sorted({r.level for r in records})
+    levels, methods = sorted({r.level for r in records}), methods_of(records)
     return {
-        "overall": {m: field_scores(records, m) for m in METHODS},
+        "overall": {m: field_scores(records, m) for m in methods},
         "by_level": {
-            str(level): {m: field_scores([r for r in records if r.level == level], m) for m in METHODS}
+            str(level): {m: field_scores([r for r in records if r.level == level], m) for m in methods}
             for level in levels
         },
     }
@@ -199,6 +198,8 @@ def compute(records: list[DocRecord], info: RunInfo) -> dict[str, Any]:
         "usage": usage(records),
         "latency": latency(records),
         "cost": cost(records),
+        "phenomena": by_phenomenon(records),
+        "stages": stages(records),
     }
 
 
@@ -281,7 +282,7 @@ def _cost_table(m: dict[str, Any]) -> Table:
 def tables(metrics: dict[str, Any]) -> list[Table]:
     """The figures as (title, headers, rows), for the printed summary and the report."""
     makers = (_validity_table, _fields_table, _locate_table, _issues_table, _usage_table, _latency_table)
-    return [make(metrics) for make in (*makers, _cost_table)]
+    return [make(metrics) for make in (*makers, _cost_table)] + phenomenon_tables(metrics) + stage_table(metrics)
 
 
 def markdown(metrics: dict[str, Any]) -> str:

@@ -18,14 +18,13 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from prompts.layout import word_line
+from prompts.lines import conflict_line, expected_item, field_line
 from prompts.render import render
 from schemas.documents import OcrDocument
 from schemas.requests import ExpectedField, MergePass
 from schemas.results import AnalyzeResult, IssueKind, MergeMethod, MergeResult
 from worker.engine import Engine, Messages, Sampling
 from worker.tasks.alignment import align
-from worker.tasks.grounding import field_line
-from worker.tasks.merge import conflict_line
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
@@ -74,7 +73,7 @@ def parse_json(text: str) -> Any:
 
 
 def analyze_messages(document: OcrDocument, expected: list[ExpectedField]) -> Messages:
-    wanted = ", ".join(f"{e.name} ({e.format.value}{', required' if e.required else ''})" for e in expected)
+    wanted = ", ".join(expected_item(e) for e in expected)
     lines = [
         "Find problems in this OCR result: implausible values, fields that contradict each other or their "
         "words, misreadings, missing fields. Mark every field you doubt as uncertain.",

@@ -2,22 +2,28 @@
 
 `extract_fields` (from `evals.extract`) is the same label/regex/position heuristic for every engine
 and reads only the OCR words, never the ground truth. `reocr_crop` runs an engine again on one box.
+With `use_cache(folder)` (a run does so, under `.cache/evals/ocr` unless `--no-ocr-cache`), an engine's
+words for an image are kept by the hash of the image's pixels and the engine's settings, so a rerun
+reads the same pages without OCR.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import statistics
 import subprocess
 from collections.abc import Callable, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
 
-from evals.extract import extract_fields, normalize
+from evals.extract import Spec, extract_fields, normalize
 from schemas.common import MAX_WORD_TEXT, MAX_WORDS_PER_PAGE
 from schemas.documents import OcrDocument, OcrPage, OcrWord
 
@@ -136,6 +142,35 @@ def _quad_box(quad: Any) -> Box:
     return (float(points[:, 0].min()), float(points[:, 1].min()), float(points[:, 0].max()), float(points[:, 1].max()))
 
 
+_CACHE: list[Path] = []
+
+
+def use_cache(folder: Path | None) -> None:
+    """Keep OCR words under `folder` by image hash (None: no cache, every call runs the engine)."""
+    _CACHE[:] = [folder] if folder is not None else []
+
+
+def _settings(eng: OcrEngine) -> str:
+    return json.dumps({k: v for k, v in vars(eng).items() if not k.startswith("_")}, sort_keys=True, default=str)
+
+
+def engine_words(eng: OcrEngine, image: Image.Image, block: bool = False) -> list[RawWord]:
+    """The engine's words for the image, from the cache when it has them."""
+    if not _CACHE:
+        return eng.words(image, block)
+    digest = hashlib.sha256(f"{eng.name}|{_settings(eng)}|{block}|{image.mode}|{image.size}".encode())
+    digest.update(image.tobytes())
+    path = _CACHE[0] / eng.name / f"{digest.hexdigest()}.json"
+    if path.is_file():
+        return [(t, (b[0], b[1], b[2], b[3]), c) for t, b, c in json.loads(path.read_text())]
+    words = eng.words(image, block)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(words))
+    tmp.replace(path)  # atomic: a concurrent run never reads half a file
+    return words
+
+
 @cache
 def get_engine(name: str) -> OcrEngine:
     """One shared engine per name ('tesseract' or 'rapidocr'), so models load once."""
@@ -155,15 +190,18 @@ def _wire_word(
     )
 
 
-def read_page(image: Image.Image, engine: OcrEngine | str, layout: str | None = None) -> OcrDocument:
-    """OCR one page into a wire document; with a layout, its fields are read by `extract_fields`."""
+def read_page(
+    image: Image.Image, engine: OcrEngine | str, layout: str | None = None, specs: Sequence[Spec] | None = None
+) -> OcrDocument:
+    """OCR one page into a wire document; with a layout, its fields (or `specs`) are read by `extract_fields`."""
     eng = get_engine(engine) if isinstance(engine, str) else engine
-    raws = eng.words(image)[:MAX_WORDS_PER_PAGE]
+    raws = engine_words(eng, image)[:MAX_WORDS_PER_PAGE]
     words = [_wire_word(f"{eng.prefix}{i}", raw, image.size) for i, raw in enumerate(raws)]
     doc = OcrDocument(pages=[OcrPage(index=0, width=image.width, height=image.height, words=words)])
     if layout is None:
         return doc
-    return OcrDocument(pages=doc.pages, fields=extract_fields(doc, layout), document_type=layout)
+    fields = extract_fields(doc, layout if specs is None else specs)
+    return OcrDocument(pages=doc.pages, fields=fields, document_type=layout)
 
 
 def reocr_crop(
@@ -177,5 +215,5 @@ def reocr_crop(
         return []
     crop = image.crop((x0, y0, x1, y1))
     crop = crop.resize((round(crop.width * scale), round(crop.height * scale)), Image.Resampling.LANCZOS)
-    raws = eng.words(crop, block=True)
+    raws = engine_words(eng, crop, block=True)
     return [_wire_word(f"{id_prefix}{eng.prefix}{i}", r, image.size, (x0, y0), scale) for i, r in enumerate(raws)]

@@ -8,6 +8,9 @@ Per document (the harness gives every level the same seeds, so levels differ onl
    cropped there and re-read by `REOCR_ENGINE`, a further merge pass;
 4. `merge` settles the passes with the LLM, again with `use_llm: false` (the vote baseline), and the
    naive baseline merges them without a grammar.
+With `use_llm` off (`--no-llm`) no model is started: analyze and merge run their rules alone
+(`use_llm: false`), locate is asked only for the fields whose value the OCR read (a field it can
+settle only with the model fails), and the naive baseline and the LLM merge are skipped.
 A document's jobs run one after another; with `--concurrency` above 1 several documents are in flight
 (OCR still one page at a time). Every LLM call is recorded under its document, route and task.
 """
@@ -15,19 +18,18 @@ A document's jobs run one after another; with `--concurrency` above 1 several do
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from evals.documents import SyntheticDoc
-from evals.extract import LABELS
+from evals.engines import SCOPE, RecordingEngine
+from evals.extract import Spec, field_specs
 from evals.naive import NaiveOutcome, naive_analyze, naive_merge
 from evals.ocr import read_page, reocr_crop
-from evals.records import Call, DocRecord, Job, Region, Route
+from evals.records import DocRecord, Job, Region, Route
 from schemas.documents import OcrDocument, OcrField
 from schemas.requests import (
     AnalyzeRequest,
@@ -40,9 +42,9 @@ from schemas.requests import (
 )
 from schemas.results import AnalyzeResponse, AnalyzeResult, LocateResponse, MergeResponse, MergeResult, Severity
 from worker.config import Settings
-from worker.engine import Completion, Engine, Messages, Sampling
+from worker.engine import Engine
 from worker.handler import JobHandler
-from worker.tasks.locate import match_value
+from worker.tasks.matching import match_value
 
 OCR_ENGINES = ("tesseract", "rapidocr")
 PRIMARY = "tesseract"
@@ -54,63 +56,16 @@ FORMATS |= {"email": FieldFormat.EMAIL, "phone": FieldFormat.PHONE, "integer": F
 HINTS = {"header": "the name printed at the top", "text": "a short text", "amount": "an amount like 1,234.56"}
 HINTS |= {"date": "a date", "iban": "an IBAN", "email": "an email address", "phone": "a phone number"}
 HINTS |= {"integer": "a whole number"}
-SCOPE: ContextVar[tuple[str, Route, str]] = ContextVar("evals_scope", default=("", "grammar", ""))
-"""(document id, route, task) of the job running in this asyncio task."""
 ResponseT = TypeVar("ResponseT", AnalyzeResponse, LocateResponse, MergeResponse)
 
 
-class RecordingEngine:
-    """The engine, with every call recorded under the document, route and task it was made for
-    (`SCOPE`, a context variable, so documents may run concurrently)."""
-
-    def __init__(self, inner: Engine) -> None:
-        self.inner = inner
-        self.model = inner.model
-        self.context_length = inner.context_length
-        self.calls: dict[str, list[Call]] = {}
-
-    def calls_of(self, doc_id: str) -> list[Call]:
-        return self.calls.setdefault(doc_id, [])
-
-    async def count_tokens(self, prompt: Messages | str) -> int:
-        return await self.inner.count_tokens(prompt)
-
-    async def complete(
-        self, prompt: Messages | str, *, schema: dict[str, Any] | None, sampling: Sampling
-    ) -> Completion:
-        doc_id, route, task = SCOPE.get()
-        done = await self.inner.complete(prompt, schema=schema, sampling=sampling)
-        self.calls_of(doc_id).append(
-            Call(
-                route=route,
-                task=task,
-                prompt_tokens=done.prompt_tokens,
-                completion_tokens=done.completion_tokens,
-                latency_ms=round(done.latency_ms, 1),
-                finish_reason=done.finish_reason,
-                json_ok=_is_json(done.text) if schema is not None else None,
-            )
-        )
-        return done
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-
-def _is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
-
-
-def expected_fields(layout: str) -> list[ExpectedField]:
-    """Every field of the layout, required, with the format its kind has."""
+def expected_fields(specs: list[Spec], optional: set[str] | None = None) -> list[ExpectedField]:
+    """Every field, with the format its kind has; required unless `optional` (the fields the truth says
+    are absent: a user who knows some pages lack a field declares it optional)."""
     out = []
-    for name, kind, _ in LABELS[layout]:
+    for name, kind, _ in specs:
         fmt = FieldFormat.POSTAL_CODE if name == "postal_code" else FORMATS.get(kind, FieldFormat.TEXT)
-        out.append(ExpectedField(name=name, format=fmt, required=True))
+        out.append(ExpectedField(name=name, format=fmt, required=name not in (optional or set())))
     return out
 
 
@@ -142,9 +97,19 @@ class DocWork:
     def names(self) -> list[str]:
         return list(self.page.truth.fields)
 
+    @property
+    def specs(self) -> list[Spec]:
+        t = self.page.truth
+        return field_specs(t.layout, self.names, t.field_kinds, t.field_labels)
+
+    @property
+    def absent(self) -> set[str]:
+        return {n for n, f in self.page.truth.fields.items() if not f.value}
+
 
 class Runner:
-    def __init__(self, engine: Engine, settings: Settings, naive_max_tokens: int) -> None:
+    def __init__(self, engine: Engine, settings: Settings, naive_max_tokens: int, use_llm: bool = True) -> None:
+        self.use_llm = use_llm
         self.engine = RecordingEngine(engine)
         self.handler = JobHandler(self.engine, settings)
         self.naive_max_tokens = naive_max_tokens
@@ -197,11 +162,11 @@ class Runner:
     async def _ocr(self, work: DocWork, engine: str) -> OcrDocument:
         async with self.ocr_lock:
             started = time.perf_counter()
-            doc = await asyncio.to_thread(read_page, work.page.image, engine, work.page.truth.layout)
+            doc = await asyncio.to_thread(read_page, work.page.image, engine, work.page.truth.layout, work.specs)
         work.jobs.append(Job(task=f"ocr:{engine}", route="ocr", ms=round((time.perf_counter() - started) * 1000, 1)))
         return doc
 
-    async def document(self, page: SyntheticDoc) -> DocRecord:
+    async def document(self, page: SyntheticDoc, render_ms: float = 0.0) -> DocRecord:
         work = DocWork(page)
         docs = {name: await self._ocr(work, name) for name in OCR_ENGINES}
         flags, uncertain = await self.analyze(work, docs)
@@ -222,7 +187,11 @@ class Runner:
             width=truth.width,
             height=truth.height,
             truth={n: f.value for n, f in truth.fields.items()},
-            truth_boxes={n: f.bbox for n, f in truth.fields.items()},
+            truth_boxes={n: f.bbox for n, f in truth.fields.items() if f.bbox is not None},
+            phenomena={n: list(f.phenomena) for n, f in truth.fields.items() if f.phenomena},
+            locale=truth.locale,
+            source=truth.source,
+            render_ms=round(render_ms, 1),
             answers=answers,
             flags=flags,
             regions=regions,
@@ -233,13 +202,15 @@ class Runner:
 
     async def analyze(self, work: DocWork, docs: dict[str, OcrDocument]) -> tuple[dict[str, dict[str, bool]], set[str]]:
         """Each engine's output through analyze, and the primary's through the naive baseline."""
-        expected = expected_fields(work.page.truth.layout)
+        expected = expected_fields(work.specs, work.absent)
         flags, uncertain = {}, set()
         for name, doc in docs.items():
-            request = AnalyzeRequest(document=doc, expected_fields=expected)
+            request = AnalyzeRequest(document=doc, expected_fields=expected, use_llm=self.use_llm)
             analyzed = await self._job(work, "analyze", request, AnalyzeResponse)
             flags[f"analyze:{name}"] = flagged(analyzed.result if analyzed else None, work.names)
             uncertain |= set(analyzed.result.uncertain_fields) if analyzed else set()
+        if not self.use_llm:
+            return flags, uncertain
         naive = naive_analyze(self.engine, docs[PRIMARY], expected, self.naive_max_tokens)
         flags[f"naive:{PRIMARY}"] = flagged(await self._naive(work, "naive-analyze", naive), work.names)
         return flags, uncertain
@@ -247,10 +218,12 @@ class Runner:
     async def merge(self, work: DocWork, passes: list[MergePass]) -> dict[str, dict[str, str | None]]:
         """The passes merged with the LLM, by vote alone, and by the naive baseline."""
         answers = {}
-        for method, use_llm in (("llm-merge", True), ("vote", False)):
+        for method, use_llm in (("llm-merge", True), ("vote", False))[0 if self.use_llm else 1 :]:
             request = MergeRequest(passes=passes, fields=work.names, use_llm=use_llm)
             merged = await self._job(work, "merge" if use_llm else "vote", request, MergeResponse)
             answers[method] = _merged_values(merged.result if merged else None, work.names)
+        if not self.use_llm:
+            return answers
         naive = naive_merge(self.engine, passes, work.names, self.naive_max_tokens)
         answers["naive"] = _merged_values(await self._naive(work, "naive-merge", naive), work.names)
         return answers
@@ -258,19 +231,25 @@ class Runner:
     async def locate(self, work: DocWork, doc: OcrDocument) -> dict[str, Region]:
         """Every field of the layout, with its OCR value when the engine read one."""
         known = {f.name: f.value for f in doc.fields if f.value}
-        kinds = {name: kind for name, kind, _ in LABELS[work.page.truth.layout]}
-        targets = [LocateTarget(name=n, hint=HINTS[kinds[n]], value=known.get(n)) for n in work.names]
+        kinds = {name: kind for name, kind, _ in work.specs}
+        asked = [n for n in work.names if self.use_llm or n in known]
+        targets = [LocateTarget(name=n, hint=HINTS[kinds[n]], value=known.get(n)) for n in asked]
+        if not targets:
+            return {}
         located = await self._job(work, "locate", LocateRequest(document=doc, fields=targets), LocateResponse)
+        if located is None and not self.use_llm:  # one field that needs the model fails the job: ask one by one
+            out: dict[str, Region] = {}
+            for target in targets:
+                one = await self._job(work, "locate", LocateRequest(document=doc, fields=[target]), LocateResponse)
+                out |= (
+                    _regions(one, known, doc)
+                    if one
+                    else {target.name: Region(bbox=None, source="failed", by_value=False)}
+                )
+            return out
         if located is None:
             return {n: Region(bbox=None, source="failed", by_value=False) for n in work.names}
-        return {
-            r.field: Region(
-                bbox=r.bbox,
-                source=r.source.value,
-                by_value=r.field in known and match_value(known[r.field], doc) is not None,
-            )
-            for r in located.result.regions
-        }
+        return _regions(located, known, doc)
 
     def reocr(self, work: DocWork, regions: dict[str, Region], uncertain: list[str]) -> MergePass:
         """A pass of the uncertain fields, each re-read from the crop of its located box."""
@@ -285,6 +264,17 @@ class Runner:
         if uncertain:
             work.jobs.append(Job(task="reocr", route="ocr", ms=round((time.perf_counter() - started) * 1000, 1)))
         return MergePass(source=f"{REOCR_ENGINE}-crop", fields=fields)
+
+
+def _regions(located: LocateResponse, known: dict[str, str], doc: OcrDocument) -> dict[str, Region]:
+    return {
+        r.field: Region(
+            bbox=r.bbox,
+            source=r.source.value,
+            by_value=r.field in known and match_value(known[r.field], doc) is not None,
+        )
+        for r in located.result.regions
+    }
 
 
 def _merged_values(result: MergeResult | None, names: list[str]) -> dict[str, str | None]:

@@ -66,7 +66,9 @@ class DocRecord(Frozen):
     width: int
     height: int
     truth: dict[str, str]
+    """field → true value; "" for a field absent from the page."""
     truth_boxes: dict[str, Box]
+    """field → true box, for the fields whose box is known (not absent ones; a user's without a box)."""
     answers: dict[str, dict[str, str | None]]
     """method → field → value (None: no value)."""
     flags: dict[str, dict[str, bool]]
@@ -75,6 +77,13 @@ class DocRecord(Frozen):
     reocr_fields: list[str]
     jobs: list[Job]
     calls: list[Call]
+    phenomena: dict[str, list[str]] = {}
+    """field → the phenomena it shows (`evals.variants.PHENOMENA`); a field not listed shows none."""
+    locale: str = ""
+    source: str | None = None
+    """A user's document: its file, relative to the `--dir` folder; None for a synthetic page."""
+    render_ms: float = 0.0
+    """Time to render (or load) and degrade the page."""
 
 
 class RunInfo(Frozen):
@@ -95,3 +104,10 @@ class RunInfo(Frozen):
     concurrency: int
     """Documents in flight at once; above 1, job latencies include waiting for the engine."""
     hardware: str
+    documents_from: str = "synthetic"
+    """"synthetic", or the `--dir` folder the documents were read from."""
+    dpi: int = 150
+    """The resolution PDF pages were rendered at (a `--dir` run)."""
+    use_llm: bool = True
+    ocr_cache: str = ""
+    """Where OCR words were reused from by image hash ("": none); a hit's OCR time is a file read."""

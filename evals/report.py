@@ -17,8 +17,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from PIL import Image, ImageDraw, ImageFont
 
-from evals.documents import degrade, make_document
+from evals.documents import degrade, degrade_image, make_document
+from evals.folder import load_page
 from evals.metrics import COST_ASSUMPTION, iou, source_line, tables
+from evals.pdf import DPI
 from evals.records import METHODS, DocRecord
 
 TRUE, PREDICTED = (0, 160, 0), (220, 0, 0)
@@ -45,6 +47,8 @@ def fields_plot(metrics: dict[str, Any], path: Path) -> Path:
     levels = [int(lv) for lv in by_level]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for method, marker, style in zip(METHODS, "os^Dv", ("-", "-", "--", ":", "-."), strict=True):
+        if method not in metrics["fields"]["overall"]:
+            continue
         exact = [by_level[str(lv)][method]["exact_match"] or 0.0 for lv in levels]
         cer = [by_level[str(lv)][method]["cer"] or 0.0 for lv in levels]
         left.plot(levels, exact, marker=marker, linestyle=style, label=method, alpha=0.85)
@@ -103,9 +107,15 @@ def sample(records: list[DocRecord], count: int) -> list[DocRecord]:
     return [r for *_, r in sorted(keyed, key=lambda k: k[:3])[:count]]
 
 
-def page_image(record: DocRecord, folder: Path) -> Path:
-    """The page, rendered again from its seed, with true (green) and located (red) field boxes."""
-    page = degrade(make_document(record.seed, record.layout, record.template), record.level).image.convert("RGB")
+def page_image(record: DocRecord, folder: Path, run: dict[str, Any] | None = None) -> Path:
+    """The page, rendered again from its seed (or read again from the `--dir` folder), with true (green)
+    and located (red) field boxes."""
+    if record.source is not None and run is not None:
+        clean = load_page(Path(run["documents_from"]) / record.source, int(run.get("dpi", DPI)))
+        image = degrade_image(clean, record.level, record.seed)[0]
+    else:
+        image = degrade(make_document(record.seed, record.layout, record.template), record.level).image
+    page = image.convert("RGB")
     draw, font = ImageDraw.Draw(page), ImageFont.load_default()
     for name, box in record.truth_boxes.items():
         draw.rectangle(_grow(box, 3), outline=TRUE, width=3)
@@ -157,7 +167,7 @@ def write_report(out: Path, metrics: dict[str, Any], records: list[DocRecord], s
         validity_plot(metrics, out / "plots" / "validity.png"),
     ]
     chosen = sample(records, sample_pages)
-    pages = [page_image(r, out / "pages") for r in chosen]
+    pages = [page_image(r, out / "pages", metrics["run"]) for r in chosen]
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>OCR evaluation</title>",
         f"<style>{CSS}</style></head><body>",

@@ -1,4 +1,5 @@
-"""`python -m evals run`: synthetic pages → Tesseract and RapidOCR → the worker's tasks → metrics, report.
+"""`python -m evals run`: synthetic pages (or a folder of the user's, `--dir`) → Tesseract and RapidOCR →
+the worker's tasks → metrics, report.
 
 The engine is the supervised CPU default (`start_runtime(Settings())`) or the OpenAI-compatible vLLM
 server at `--engine-url`. What one document goes through is in `evals.pipeline`; the figures are
@@ -13,20 +14,30 @@ import os
 import platform
 import shutil
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from evals.documents import LAYOUTS, TEMPLATES, degrade, make_document
+from evals.documents import LAYOUTS, TEMPLATES, SyntheticDoc, degrade, make_document
+from evals.engines import NoLlm
+from evals.folder import load_document, scan
 from evals.metrics import compute, markdown
+from evals.ocr import use_cache
+from evals.pdf import DPI
 from evals.pipeline import OCR_ENGINES, PRIMARY, REOCR_ENGINE, Runner
 from evals.records import DocRecord, RunInfo
 from evals.report import write_report
 from worker.config import Settings
 from worker.engine import Engine
 from worker.runtime import start_runtime
+
+OCR_CACHE = Path(".cache/evals/ocr")
+"""Relative to the working directory; `.cache/` is git-ignored."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,15 @@ class RunConfig:
     naive_max_tokens: int = 768
     sample_pages: int = 4
     concurrency: int = 1
+    dir: Path | None = None
+    """A folder of the user's documents with truth files (`evals.folder`) instead of synthetic pages."""
+    dpi: int = DPI
+    use_llm: bool = True
+    ocr_cache: Path | None = OCR_CACHE
+    """Where OCR words are kept by image hash across runs; None: OCR every page."""
+
+
+PageMaker = Callable[[], SyntheticDoc]
 
 
 def plan(config: RunConfig) -> list[tuple[int, int, str, int]]:
@@ -52,22 +72,39 @@ def plan(config: RunConfig) -> list[tuple[int, int, str, int]]:
     ]
 
 
-async def evaluate(engine: Engine, settings: Settings, config: RunConfig) -> list[DocRecord]:
-    """Every planned page through the pipeline, `concurrency` documents at a time, in plan order."""
-    runner = Runner(engine, settings, config.naive_max_tokens)
-    gate = asyncio.Semaphore(config.concurrency)
-    specs = plan(config)
-    bar = tqdm(total=len(specs), desc="documents", unit="doc")
+def pages(config: RunConfig) -> list[PageMaker]:
+    """What makes each page, in order: synthetic pages by `plan`, or every document of `dir` at every
+    level (the truth files are all read first, so a bad one stops the run before the engine starts)."""
+    if config.dir is None:
+        return [partial(_synthetic, *spec) for spec in plan(config)]
+    folder = config.dir
+    loaded = [load_document(doc, truth, folder, config.dpi) for doc, truth in scan(folder)]
+    return [partial(degrade, page, level) for level in config.levels for page in loaded]
 
-    async def one(level: int, seed: int, layout: str, template: int) -> DocRecord:
+
+def _synthetic(level: int, seed: int, layout: str, template: int) -> SyntheticDoc:
+    return degrade(make_document(seed, layout, template), level)
+
+
+async def evaluate(
+    engine: Engine, settings: Settings, config: RunConfig, makers: list[PageMaker] | None = None
+) -> list[DocRecord]:
+    """Every page through the pipeline, `concurrency` documents at a time, in order."""
+    runner = Runner(engine, settings, config.naive_max_tokens, config.use_llm)
+    gate = asyncio.Semaphore(config.concurrency)
+    makers = pages(config) if makers is None else makers
+    bar = tqdm(total=len(makers), desc="documents", unit="doc")
+
+    async def one(make: PageMaker) -> DocRecord:
         async with gate:
-            page = degrade(make_document(seed, layout, template), level)  # here: Faker is not thread-safe
-            record = await runner.document(page)
+            started = time.perf_counter()
+            page = make()  # here, not in a thread: Faker is not thread-safe
+            record = await runner.document(page, (time.perf_counter() - started) * 1000)
         bar.update()
         return record
 
     try:
-        return list(await asyncio.gather(*(one(*spec) for spec in specs)))
+        return list(await asyncio.gather(*(one(make) for make in makers)))
     finally:
         bar.close()
         await engine.close()
@@ -91,15 +128,25 @@ def hardware() -> str:
 def run(config: RunConfig) -> dict[str, Any]:
     """Start (or connect to) the engine, evaluate, write metrics.json, records.json and report.html."""
     settings = Settings(engine_url=config.engine_url) if config.engine_url else Settings()
-    runtime = start_runtime(settings)
-    try:
-        records = asyncio.run(evaluate(runtime.engine, settings, config))
-    finally:
-        runtime.stop()
+    makers = pages(config)
+    use_cache(config.ocr_cache)
+    if config.use_llm:
+        runtime = start_runtime(settings)
+        try:
+            records = asyncio.run(evaluate(runtime.engine, settings, config, makers))
+        finally:
+            runtime.stop()
+        model, engine_url = runtime.engine.model, config.engine_url or "supervised"
+        backend: str = (
+            settings.structured_outputs_backend if config.engine_url == "" else "set by the server at engine_url"
+        )
+    else:
+        records = asyncio.run(evaluate(NoLlm(), settings, config, makers))
+        model, engine_url, backend = NoLlm.model, "none", "none"
     info = RunInfo(
-        model=runtime.engine.model,
-        engine_url=config.engine_url or "supervised",
-        backend=settings.structured_outputs_backend if not config.engine_url else "set by the server at engine_url",
+        model=model,
+        engine_url=engine_url,
+        backend=backend,
         seed=config.seed,
         docs=config.docs,
         levels=list(config.levels),
@@ -110,6 +157,10 @@ def run(config: RunConfig) -> dict[str, Any]:
         naive_max_tokens=config.naive_max_tokens,
         concurrency=config.concurrency,
         hardware=hardware() if not config.engine_url else f"harness: {hardware()}; engine: the server at engine_url",
+        documents_from=str(config.dir) if config.dir else "synthetic",
+        dpi=config.dpi,
+        use_llm=config.use_llm,
+        ocr_cache=str(config.ocr_cache or ""),
     )
     return write_outputs(config.out, info, records, config.sample_pages)
 

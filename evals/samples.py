@@ -13,9 +13,9 @@ def decoding_vs_wire_pairs() -> list[tuple[str, dict[str, Any], dict[str, Any]]]
         {
             "issues": [
                 {"field": "total", "kind": "format_error", "severity": "high", "words": ["w41"],
-                 "note": "letter O instead of zero", "fix": "12.00"},
+                 "suggestion": "12.00"},
                 {"field": "date", "kind": "implausible_value", "severity": "medium", "words": ["w7"],
-                 "note": "month 13 does not exist", "fix": None},
+                 "suggestion": None},
             ]
         }
     )  # fmt: skip

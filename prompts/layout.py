@@ -9,6 +9,8 @@ from __future__ import annotations
 from schemas.decoding import GRID
 from schemas.documents import OcrPage, OcrWord
 
+from .lines import cell
+
 
 def quantize(value: float, size: float) -> int:
     """Pixel coordinate → grid cell 0..GRID-1."""
@@ -17,7 +19,7 @@ def quantize(value: float, size: float) -> int:
 
 def word_line(word: OcrWord, page: OcrPage) -> str:
     x0, y0, x1, y1 = word.bbox
-    text = " ".join(word.text.split())  # no newlines inside a line of the prompt
+    text = cell(word.text)  # one line, no column separator: see `lines.cell`
     x = quantize((x0 + x1) / 2, page.width)
     y = quantize((y0 + y1) / 2, page.height)
     return f"{word.id}|{text}|{x}|{y}"

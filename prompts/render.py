@@ -2,6 +2,7 @@
 
 Undefined variables are errors, and so are variables a template does not use, so a prompt and the
 code that fills it cannot drift apart silently. Each template's first line is `{# version: N #}`.
+Files whose name starts with `_` hold shared macros (imported by templates); they are not templates.
 """
 
 from __future__ import annotations
@@ -40,12 +41,13 @@ def _environment() -> jinja2.Environment:
 
 
 def template_names() -> list[str]:
-    return sorted(p.stem for p in TEMPLATE_DIR.glob("*.jinja"))
+    """The task templates (macro files, `_*.jinja`, are not among them)."""
+    return sorted(p.stem for p in TEMPLATE_DIR.glob("*.jinja") if not p.stem.startswith("_"))
 
 
 def _source(name: str) -> str:
     path = TEMPLATE_DIR / f"{name}.jinja"
-    if not path.is_file():
+    if name not in template_names():
         raise PromptError(f"no prompt template {name!r}; have {', '.join(template_names())}")
     return path.read_text(encoding="utf-8")
 

@@ -15,7 +15,6 @@ from .requests import (
     MergePass,
     MergeRequest,
     TaskName,
-    parse_job_input,
 )
 from .results import (
     AnalyzeResponse,
@@ -30,8 +29,10 @@ from .results import (
     Region,
     Usage,
 )
+from .tasks import TASK_SPECS, TaskSpec, parse_job_input
 
 __all__ = [
+    "TASK_SPECS",
     "AnalyzeRequest",
     "AnalyzeResponse",
     "AnalyzeResult",
@@ -56,6 +57,7 @@ __all__ = [
     "OcrWord",
     "Region",
     "TaskName",
+    "TaskSpec",
     "Usage",
     "describe_validation_error",
     "json_path",

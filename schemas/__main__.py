@@ -1,10 +1,9 @@
-"""`python -m schemas export --out DIR` writes the contract's files; `python -m schemas bench …`
-runs the grammar benchmarks (schemas.bench)."""
+"""`python -m schemas export --out DIR` writes the contract's files (the grammar benchmarks are
+`python -m evals.grammars.bench`)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 
@@ -18,8 +17,7 @@ def _export(argv: list[str]) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if DIR differs")
     args = parser.parse_args(argv)
 
-    from .export import render, stale_files, write
-    from .export_ts import TypeScriptError
+    from .export import TypeScriptError, render, stale_files, write
 
     try:
         files = render(typescript=not args.no_ts)
@@ -52,15 +50,10 @@ def _same(path: Path, text: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args and args[0] == "bench":
-        # Imported here: the benchmarks need the grammar libraries, the export does not.
-        bench = importlib.import_module("schemas.bench")
-        code = bench.main(args[1:])
-        return int(code or 0)
     if args and args[0] == "export":
         return _export(args[1:])
     print(
-        "usage: python -m schemas {export,bench} [options]  (`export --help` lists its options)",
+        "usage: python -m schemas export [options]  (`export --help` lists its options)",
         file=sys.stderr,
     )
     return 0 if args and args[0] in ("-h", "--help") else 2

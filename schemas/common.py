@@ -15,8 +15,6 @@ SAFE_TEXT_CHARS = r"[ !#-\[\]-~]"
 # Text that may hold any printable character but no quote, backslash or control character: raw
 # UTF-8 in the output, at most 4 byte-level tokens a character.
 RAW_TEXT_CHARS = r'[^"\\\x00-\x1f\x7f-\x9f]'
-SAFE_TEXT_PATTERN = f"^{SAFE_TEXT_CHARS}*$"
-RAW_TEXT_PATTERN = f"^{RAW_TEXT_CHARS}*$"
 
 
 def bounded_text(chars: str, min_length: int, max_length: int) -> str:
@@ -25,7 +23,9 @@ def bounded_text(chars: str, min_length: int, max_length: int) -> str:
     return f"^{chars}{{{min_length},{max_length}}}$"
 
 
-WORD_ID_PATTERN = bounded_text(WORD_ID_CHARS, 1, 16)
+MAX_WORD_ID = 16
+"""Characters of a word id; the pattern carries the bound, since grammars read only the pattern."""
+WORD_ID_PATTERN = bounded_text(WORD_ID_CHARS, 1, MAX_WORD_ID)
 
 
 MAX_PAGE_PIXELS = 20_000
@@ -33,6 +33,7 @@ MAX_PAGES = 50
 MAX_WORDS_PER_PAGE = 5_000
 MAX_FIELDS = 200
 MAX_FIELD_NAME = 64
+MAX_SOURCE_NAME = 64
 MAX_FIELD_VALUE = 1_000
 MAX_WORD_TEXT = 200
 MAX_WORD_REFS = 500
@@ -42,9 +43,9 @@ WordId = Annotated[
     str,
     Field(
         min_length=1,
-        max_length=16,
+        max_length=MAX_WORD_ID,
         pattern=WORD_ID_PATTERN,
-        description="Word id, unique in the document: letters, digits and _ . : - (≤ 16).",
+        description=f"Word id, unique in the document: letters, digits and _ . : - (≤ {MAX_WORD_ID}).",
     ),
 ]
 FieldName = Annotated[
@@ -54,6 +55,15 @@ FieldName = Annotated[
         max_length=MAX_FIELD_NAME,
         pattern=bounded_text(RAW_TEXT_CHARS, 1, MAX_FIELD_NAME),
         description="Field name: printable, no quote or backslash.",
+    ),
+]
+SourceName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_SOURCE_NAME,
+        pattern=bounded_text(RAW_TEXT_CHARS, 1, MAX_SOURCE_NAME),
+        description="OCR pass name: printable, no quote or backslash.",
     ),
 ]
 FieldValue = Annotated[str, Field(max_length=MAX_FIELD_VALUE, description="Field value as text.")]

@@ -9,6 +9,7 @@ multi-branch `allOf`, no recursion. Every field is required, so the grammar fixe
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -18,8 +19,8 @@ from .bounds import pattern_char_class
 from .common import (
     MAX_FIELD_NAME,
     MAX_FIELD_VALUE,
+    MAX_WORD_ID,
     RAW_TEXT_CHARS,
-    SAFE_TEXT_CHARS,
     WORD_ID_PATTERN,
     DecodingModel,
     bounded_text,
@@ -32,7 +33,7 @@ GRID = 100
 NameRef = Annotated[
     str, Field(min_length=1, max_length=MAX_FIELD_NAME, pattern=bounded_text(RAW_TEXT_CHARS, 1, MAX_FIELD_NAME))
 ]
-WordRef = Annotated[str, Field(min_length=1, max_length=16, pattern=WORD_ID_PATTERN)]
+WordRef = Annotated[str, Field(min_length=1, max_length=MAX_WORD_ID, pattern=WORD_ID_PATTERN)]
 GridInt = Annotated[int, Field(ge=0, le=GRID - 1)]
 
 
@@ -46,17 +47,32 @@ class FindingKind(StrEnum):
     OTHER = "other"
 
 
+MAX_FINDINGS = 6
+"""Findings one analyze answer may hold; narrowing lowers it for requests with few fields."""
+MAX_SUGGESTION = 48
+"""Characters of a suggested value a finding may carry (longer candidates are not offered)."""
+
+
+SUGGESTION_PATTERN = bounded_text(RAW_TEXT_CHARS, 0, MAX_SUGGESTION)
+
+
+def is_suggestable(value: str) -> bool:
+    """Whether a finding may carry `value`: short enough, no quote, backslash or control character."""
+    return re.fullmatch(SUGGESTION_PATTERN, value) is not None
+
+
+# A model finding has no free text: code writes the issue's message from its kind and field, and
+# its suggestion is one of the candidates the request's grammar lists (or null).
 class Finding(DecodingModel):
     field: NameRef | None
     kind: FindingKind
     severity: Severity
     words: Annotated[list[WordRef], Field(max_length=6)]
-    note: Annotated[str, Field(min_length=1, max_length=80, pattern=bounded_text(SAFE_TEXT_CHARS, 1, 80))]
-    fix: Annotated[str, Field(max_length=48, pattern=bounded_text(RAW_TEXT_CHARS, 0, 48))] | None
+    suggestion: Annotated[str, Field(max_length=MAX_SUGGESTION, pattern=SUGGESTION_PATTERN)] | None
 
 
 class AnalyzeDecoding(DecodingModel):
-    issues: Annotated[list[Finding], Field(max_length=6)]
+    issues: Annotated[list[Finding], Field(max_length=MAX_FINDINGS)]
 
 
 class FieldLocation(DecodingModel):
@@ -77,13 +93,6 @@ class MergeChoice(DecodingModel):
 
 class MergeDecoding(DecodingModel):
     fields: Annotated[list[MergeChoice], Field(max_length=200)]
-
-
-DECODING_MODELS: dict[str, type[DecodingModel]] = {
-    "analyze": AnalyzeDecoding,
-    "locate": LocateDecoding,
-    "merge": MergeDecoding,
-}
 
 
 def decoding_schema(model: type[DecodingModel]) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def unique_names_error(title: str, names: list[str], list_key: str, what: str) -
     for i, name in enumerate(names):
         if name in seen:
             raise located_error(
-                title, f"duplicate_{what}", f"{what} '{{name}}' appears twice", (list_key, i, what), name=name
+                title, f"duplicate_{what}", f"this {what} appears earlier in {list_key}", (list_key, i, what)
             )
         seen.add(name)
 
@@ -111,9 +111,8 @@ class OcrDocument(WireModel):
                     raise located_error(
                         "OcrDocument",
                         "duplicate_word_id",
-                        "word id '{id}' appears twice",
+                        "this word id appears earlier in the document",
                         ("pages", p, "words", w, "id"),
-                        id=word.id,
                     )
                 ids.add(word.id)
         for f, field in enumerate(self.fields):
@@ -122,14 +121,10 @@ class OcrDocument(WireModel):
                     raise located_error(
                         "OcrDocument",
                         "unknown_word_id",
-                        "word id '{id}' is not in the document",
+                        "this word id is not in the document",
                         ("fields", f, "word_ids", r),
-                        id=ref,
                     )
         return self
 
     def words_by_id(self) -> dict[str, tuple[OcrPage, OcrWord]]:
         return {w.id: (page, w) for page in self.pages for w in page.words}
-
-    def word_count(self) -> int:
-        return sum(len(p.words) for p in self.pages)

@@ -1,16 +1,13 @@
-"""Job inputs, one model per task, discriminated on `task`.
-
-A job input with `prompt` and no `task` is the first version's raw call and parses as `generate`.
-"""
+"""Job inputs, one model per task; `schemas.tasks` joins them into the union a job's input holds."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import Field, model_validator
 
-from .common import MAX_FIELD_VALUE, MAX_FIELDS, FieldName, WireModel
+from .common import MAX_FIELD_VALUE, MAX_FIELDS, FieldName, SourceName, WireModel
 from .documents import OcrDocument, OcrField, unique_names_error
 
 MAX_PROMPT_CHARS = 200_000
@@ -49,6 +46,9 @@ class GenerateRequest(WireModel):
     max_tokens: Annotated[int, Field(ge=1, le=MAX_GENERATE_TOKENS)] = 512
     temperature: Annotated[float, Field(ge=0.0, le=2.0)] = 0.7
     system: Annotated[str, Field(max_length=20_000)] | None = None
+    stream: bool = Field(
+        False, description="Stream text deltas (needs STREAMING=true on the worker; otherwise answered whole)."
+    )
 
 
 class ExpectedField(WireModel):
@@ -95,7 +95,7 @@ class LocateRequest(WireModel):
 class MergePass(WireModel):
     """One OCR pass: an engine's output, or a re-OCR of a crop."""
 
-    source: Annotated[str, Field(min_length=1, max_length=64, description="Engine or pass name.")]
+    source: SourceName
     fields: Annotated[list[OcrField], Field(max_length=MAX_FIELDS)]
     document: OcrDocument | None = None
 
@@ -117,40 +117,3 @@ class MergeRequest(WireModel):
     def _unique_sources(self) -> MergeRequest:
         unique_names_error("MergeRequest", [p.source for p in self.passes], "passes", "source")
         return self
-
-
-TaskRequest = Annotated[GenerateRequest | AnalyzeRequest | LocateRequest | MergeRequest, Field(discriminator="task")]
-STRUCTURED_REQUESTS: dict[TaskName, type[WireModel]] = {
-    TaskName.ANALYZE: AnalyzeRequest,
-    TaskName.LOCATE: LocateRequest,
-    TaskName.MERGE: MergeRequest,
-}
-
-
-def _default_to_generate(raw: Any) -> Any:
-    if isinstance(raw, dict) and "task" not in raw and "prompt" in raw:
-        return {**raw, "task": TaskName.GENERATE.value}
-    return raw
-
-
-_TASK_REQUEST: TypeAdapter[TaskRequest] = TypeAdapter(TaskRequest)
-_BY_TASK: dict[TaskName, type[GenerateRequest | AnalyzeRequest | LocateRequest | MergeRequest]] = {
-    TaskName.GENERATE: GenerateRequest,
-    TaskName.ANALYZE: AnalyzeRequest,
-    TaskName.LOCATE: LocateRequest,
-    TaskName.MERGE: MergeRequest,
-}
-
-
-def parse_job_input(raw: Any) -> GenerateRequest | AnalyzeRequest | LocateRequest | MergeRequest:
-    """Validate a runsync `input` object; raises pydantic.ValidationError naming the path.
-
-    A known `task` is validated by its model directly, so error paths read `document.pages[0]…`
-    rather than `analyze.document.pages[0]…` (the union prefixes its tag); a missing or unknown
-    `task` gets the union's error, which lists the allowed tags.
-    """
-    raw = _default_to_generate(raw)
-    task = raw.get("task") if isinstance(raw, dict) else None
-    if isinstance(task, str) and task in _BY_TASK:
-        return _BY_TASK[TaskName(task)].model_validate(raw)
-    return _TASK_REQUEST.validate_python(raw)

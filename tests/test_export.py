@@ -6,8 +6,6 @@ import json
 import os
 import re
 import shutil
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +13,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
-from schemas import export_ts
 from schemas.__main__ import main
-from schemas.decoding import DECODING_MODELS, decoding_schema
+from schemas.decoding import decoding_schema
 from schemas.errors import ErrorCode
 from schemas.export import (
-    DIALECT,
-    ID_BASE,
     JOB_INPUT,
     REQUEST_MODELS,
     RESULT_MODELS,
@@ -30,7 +25,10 @@ from schemas.export import (
     render,
     stale_files,
 )
+from schemas.export import typescript as export_ts
+from schemas.export.jsonschema import DIALECT, ID_BASE
 from schemas.results import AnalyzeResponse, AnalyzeResult, Timings, Usage
+from schemas.tasks import DECODING_MODELS
 
 GENERATED = Path(__file__).resolve().parents[1] / "schemas" / "generated"
 HAVE_NODE = shutil.which("node") is not None
@@ -179,11 +177,7 @@ def test_cli_without_node_fails_clearly(
     assert not any(tmp_path.iterdir())
 
 
-def test_cli_bench_dispatches_lazily(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[list[str]] = []
-    fake = types.ModuleType("schemas.bench")
-    fake.main = lambda argv: seen.append(argv) or 3  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "schemas.bench", fake)
-    assert main(["bench", "--quick", "--help"]) == 3
-    assert seen == [["--quick", "--help"]]
+def test_cli_without_a_command_prints_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
+    assert "usage: python -m schemas export" in capsys.readouterr().err
+    assert main(["--help"]) == 0

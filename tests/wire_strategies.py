@@ -80,7 +80,7 @@ def text(max_size: int, min_size: int = 0) -> st.SearchStrategy[str]:
 names = st.text(NAME_CHARS, min_size=1, max_size=12)
 word_ids = st.from_regex(r"[A-Za-z0-9_.:-]{1,16}", fullmatch=True)
 confidences = st.floats(0, 1)
-sources = text(12, min_size=1)
+sources = names  # a pass name follows the field-name character rule
 
 
 def unique_names(max_size: int, min_size: int = 0) -> st.SearchStrategy[list[str]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, HttpUrl, SecretStr
+from pydantic import Field, HttpUrl, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 StructuredBackend = Literal["xgrammar", "guidance", "outlines", "lm-format-enforcer"]
@@ -29,7 +29,7 @@ class ModelPreset:
     gpu: str
     """The RunPod GPU the deployment guide recommends for this preset."""
     local_builder: str | None = None
-    """Name of a `worker.models` builder that makes the weights offline (CPU default only)."""
+    """Name of a `worker.weights` builder that makes the weights offline (CPU default only)."""
 
 
 PRESETS: dict[str, ModelPreset] = {
@@ -64,27 +64,56 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     model_preset: str = Field("", description="Preset name; empty picks the CPU or GPU default.")
-    model_name: str = Field("", description="HF model id or local path; overrides the preset's.")
-    quantization: str | None = Field(None, description="vLLM quantization; overrides the preset's.")
-    max_model_len: int | None = Field(None, ge=256, description="Context length; overrides the preset's.")
+    model_name: str = Field("", description="HF model id or local path to serve instead of the preset's model.")
+    model_revision: str = Field("", description="Branch, tag or commit of MODEL_NAME on the hub (vLLM --revision).")
+    quantization: str | None = Field(None, description="vLLM --quantization; unset lets vLLM read the model's config.")
+    max_model_len: int | None = Field(
+        None, ge=256, description="Context length; default: the preset's for its model, else the model's own."
+    )
     gpu_memory_utilization: float = Field(0.90, gt=0, le=1, description="GPU memory fraction for vLLM.")
-    tensor_parallel_size: int = Field(1, ge=1, le=8, description="GPUs one model is split over.")
+    tensor_parallel_size: int = Field(1, ge=1, le=8, description="GPUs one model is split over (GPU only).")
     max_concurrency: int = Field(16, ge=1, le=256, description="Jobs one worker runs at once.")
     structured_outputs_backend: StructuredBackend = Field(
         "guidance", description="vLLM structured-output backend (see the conformance table)."
     )
     engine_url: str = Field("", description="Use this OpenAI-compatible vLLM server; start none.")
-    engine_port: int = Field(8011, ge=1, le=65535, description="Port of the supervised vLLM server.")
+    engine_api_key: SecretStr | None = Field(None, description="Key of the server at ENGINE_URL (its --api-key).")
+    engine_port: int | None = Field(
+        None, ge=1, le=65535, description="Port of the supervised vLLM server; unset takes a free one."
+    )
     engine_start_timeout_s: float = Field(900.0, gt=0, description="Deadline for vLLM to become healthy.")
     engine_request_timeout_s: float = Field(300.0, gt=0, description="One LLM call longer than this fails.")
     job_timeout_s: float = Field(600.0, gt=0, description="A job still running after this fails.")
+    shutdown_grace_s: float = Field(
+        30.0, ge=0, description="On SIGTERM, running jobs get this long to finish before they are cancelled."
+    )
     max_input_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest job input (JSON).")
     enforce_eager: bool | None = Field(None, description="Skip CUDA graphs/compile; default on CPU.")
     cpu_kvcache_space_gib: int = Field(2, ge=1, description="KV cache on the CPU build, GiB.")
     max_num_seqs: int = Field(64, ge=1, description="Sequences vLLM batches at once.")
     model_cache_dir: Path = Field(default_factory=default_cache_dir, description="Where offline models are built.")
+    streaming: bool = Field(
+        False,
+        description="Generator handler: outputs become lists, like worker-vllm; needed for streaming and "
+        "RunPod's OpenAI-compatible URL.",
+    )
     log_payloads: bool = Field(False, description="Log document text and prompts (off by default).")
     log_level: str = Field("INFO", description="Python log level.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        """Settings that contradict each other stop the worker at start, naming the variable."""
+        if self.model_preset and self.model_preset not in PRESETS:
+            raise ValueError(f"MODEL_PRESET={self.model_preset!r} is not one of {', '.join(sorted(PRESETS))}")
+        if self.engine_url and self.engine_port is not None:
+            raise ValueError("ENGINE_PORT is the port of a supervised engine; ENGINE_URL means none is started")
+        if self.engine_api_key is not None and not self.engine_url:
+            raise ValueError("ENGINE_API_KEY is for the server at ENGINE_URL; a supervised engine gets its own key")
+        if self.tensor_parallel_size > 1 and self.on_cpu:
+            raise ValueError("TENSOR_PARALLEL_SIZE > 1 needs GPUs; this is vLLM's CPU build")
+        if self.model_revision and self.preset.local_builder is not None and not self.model_name:
+            raise ValueError(f"MODEL_REVISION needs MODEL_NAME: preset {self.preset.name!r} is built locally")
+        return self
 
     @property
     def on_cpu(self) -> bool:
@@ -92,23 +121,49 @@ class Settings(BaseSettings):
 
     @property
     def preset(self) -> ModelPreset:
-        name = self.model_preset or (CPU_DEFAULT_PRESET if self.on_cpu else GPU_DEFAULT_PRESET)
-        try:
-            return PRESETS[name]
-        except KeyError:
-            raise ValueError(f"MODEL_PRESET={name!r} is not one of {', '.join(sorted(PRESETS))}") from None
+        return PRESETS[self.model_preset or (CPU_DEFAULT_PRESET if self.on_cpu else GPU_DEFAULT_PRESET)]
+
+    @property
+    def serves_preset_model(self) -> bool:
+        """True unless MODEL_NAME names another model than the preset's (its hub id, or a folder ending in it)."""
+        if not self.model_name:
+            return True
+        return self.model_name == self.preset.model or Path(self.model_name).parts[-2:] == tuple(
+            self.preset.model.split("/")
+        )
 
     @property
     def served_model_name(self) -> str:
-        return self.model_name or self.preset.model
+        return self.preset.model if self.serves_preset_model else self.model_name
 
     @property
-    def context_length(self) -> int:
-        return self.max_model_len or self.preset.max_model_len
+    def context_length(self) -> int | None:
+        """MAX_MODEL_LEN, else the preset's for its own model, else None: vLLM uses the model's own."""
+        if self.max_model_len is not None:
+            return self.max_model_len
+        return self.preset.max_model_len if self.serves_preset_model else None
 
     @property
     def eager(self) -> bool:
         return self.on_cpu if self.enforce_eager is None else self.enforce_eager
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message is one line per problem, each naming its variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """`Settings()` from the environment, with pydantic's report turned into one line per problem
+    (locations and messages only: an input value could be a secret)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            message = str(error["msg"]).removeprefix("Value error, ")
+            where = ".".join(str(part) for part in error["loc"]).upper()
+            lines.append(f"{where}: {message}" if where else message)
+        raise SettingsError("; ".join(lines)) from None
 
 
 class ClientSettings(BaseSettings):

@@ -1,25 +1,24 @@
 """The seam between the worker and the model: one async call, over vLLM's OpenAI-compatible API.
 
-Nothing outside this module and `supervisor.py` knows vLLM's wire format. Structured requests are
-built by outlines' vLLM adapter, which emits vLLM's current `structured_outputs` field (the
-removed `guided_*` fields are silently ignored by vLLM, so they are never sent).
+Nothing outside this module and `supervisor.py` knows vLLM's wire format. Structured requests carry
+vLLM's current `structured_outputs` field, built here (the removed `guided_*` fields are silently
+ignored by vLLM, so they are never sent). Every request carries the key of the engine this worker
+started, so a foreign server on the port answers 401 instead of serving our jobs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import httpx
-import openai
-from outlines.models.vllm import VLLMTypeAdapter
-from outlines.types import JsonSchema
 
 from .errors import EngineUnavailable, InputTooLong, InvalidInput, JobTimeout, ServiceError
 
@@ -61,9 +60,9 @@ class Engine(Protocol):
 
 
 def structured_outputs_body(schema: dict[str, Any]) -> dict[str, Any]:
-    """The request fields that make vLLM decode only JSON valid for `schema`."""
-    body: dict[str, Any] = VLLMTypeAdapter().format_output_type(JsonSchema(json.dumps(schema)))
-    return body
+    """The request fields that make vLLM decode only JSON valid for `schema` (the shape outlines 1.3.3's
+    vLLM adapter emits; a test parses it with vLLM's own request model)."""
+    return {"structured_outputs": {"json": schema}}
 
 
 class VllmServerEngine:
@@ -77,41 +76,49 @@ class VllmServerEngine:
         context_length: int,
         request_timeout_s: float,
         died: threading.Event | None = None,
+        api_key: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.context_length = context_length
         self._died = died
         self._timeout = request_timeout_s
+        self._api_key = api_key
+        self._transport = transport  # tests pass an httpx.MockTransport
         # HTTP clients belong to one event loop; warm-up and RunPod's job loop are different ones.
-        self._by_loop: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, openai.AsyncOpenAI]
-        ] = weakref.WeakKeyDictionary()
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
 
-    def _clients(self) -> tuple[httpx.AsyncClient, openai.AsyncOpenAI]:
+    def _client(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
-        pair = self._by_loop.get(loop)
-        if pair is None:
-            pair = (
-                httpx.AsyncClient(base_url=self.base_url, timeout=self._timeout),
-                openai.AsyncOpenAI(
-                    base_url=f"{self.base_url}/v1", api_key="EMPTY", timeout=self._timeout, max_retries=0
-                ),
-            )
-            self._by_loop[loop] = pair
-        return pair
+        client = self._by_loop.get(loop)
+        if client is None:
+            client = _http_client(self.base_url, self._api_key, self._timeout, self._transport)
+            self._by_loop[loop] = client
+        return client
 
     @classmethod
     async def connect(
-        cls, base_url: str, *, request_timeout_s: float, died: threading.Event | None = None
+        cls,
+        base_url: str,
+        *,
+        request_timeout_s: float,
+        died: threading.Event | None = None,
+        api_key: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> VllmServerEngine:
-        """Ask the server which model it serves and its context length."""
+        """Ask the server which model it serves and its context length (this checks the key)."""
         try:
-            async with httpx.AsyncClient(timeout=30.0) as client:
-                response = await client.get(f"{base_url.rstrip('/')}/v1/models")
-                response.raise_for_status()
+            async with _http_client(base_url, api_key, 30.0, transport) as client:
+                response = await client.get("/v1/models")
         except httpx.HTTPError as exc:
             raise EngineUnavailable(f"no vLLM server answers at {base_url}: {exc}") from exc
+        if response.status_code in (401, 403):
+            raise EngineUnavailable(_foreign_server(base_url, response.status_code))
+        if response.status_code != 200:
+            raise EngineUnavailable(f"the server at {base_url} answered /v1/models with HTTP {response.status_code}")
         card = response.json()["data"][0]
         return cls(
             base_url,
@@ -119,55 +126,56 @@ class VllmServerEngine:
             context_length=int(card.get("max_model_len") or 4096),
             request_timeout_s=request_timeout_s,
             died=died,
+            api_key=api_key,
+            transport=transport,
         )
 
     async def healthy(self) -> bool:
         try:
-            return (await self._clients()[0].get("/health", timeout=5.0)).status_code == 200
+            return (await self._client().get("/health", timeout=5.0)).status_code == 200
         except httpx.HTTPError:
             return False
 
     async def count_tokens(self, prompt: Messages | str) -> int:
         body: dict[str, Any] = {"model": self.model}
         body.update({"prompt": prompt} if isinstance(prompt, str) else {"messages": prompt})
-        response = await self._guarded(self._clients()[0].post("/tokenize", json=body))
+        response = await self._guarded(self._client().post("/tokenize", json=body))
         if response.status_code != 200:
-            raise InvalidInput(f"the engine could not tokenize the prompt (HTTP {response.status_code})")
+            raise await self._status_failure(response.status_code, error_text(response.content))
         return int(response.json()["count"])
 
     async def complete(
         self, prompt: Messages | str, *, schema: dict[str, Any] | None, sampling: Sampling
     ) -> Completion:
-        kwargs: dict[str, Any] = {
+        body: dict[str, Any] = {
             "model": self.model,
             "max_tokens": sampling.max_tokens,
             "temperature": sampling.temperature,
         }
+        body.update({"prompt": prompt} if isinstance(prompt, str) else {"messages": prompt})
         if schema is not None:
-            kwargs["extra_body"] = structured_outputs_body(schema)
+            body.update(structured_outputs_body(schema))
+        route = "/v1/completions" if isinstance(prompt, str) else "/v1/chat/completions"
         started = time.perf_counter()
-        client = self._clients()[1]
-        if isinstance(prompt, str):
-            done = await self._guarded(client.completions.create(prompt=prompt, **kwargs))
-            text, reason, usage = done.choices[0].text, done.choices[0].finish_reason, done.usage
-        else:
-            chat = await self._guarded(client.chat.completions.create(messages=prompt, **kwargs))  # type: ignore[arg-type]
-            text, reason, usage = (
-                chat.choices[0].message.content or "",
-                chat.choices[0].finish_reason,
-                chat.usage,
-            )
+        response = await self._guarded(self._client().post(route, json=body))
+        if response.status_code != 200:
+            raise await self._status_failure(response.status_code, error_text(response.content))
+        choice = response.json()["choices"][0]
+        usage = response.json().get("usage") or {}
+        text = choice["text"] if isinstance(prompt, str) else choice["message"].get("content")
         return Completion(
-            text=text,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            finish_reason=str(reason),
+            text=text or "",
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0),
+            finish_reason=str(choice.get("finish_reason")),
             latency_ms=(time.perf_counter() - started) * 1000,
         )
 
     async def _guarded(self, call: Awaitable[T]) -> T:
         """Run one HTTP call; fail at once if the engine dies, map transport errors to ours."""
         if self._died is not None and self._died.is_set():
+            if asyncio.iscoroutine(call):
+                call.close()  # never sent
             raise EngineUnavailable("the vLLM process has exited")
         request = asyncio.ensure_future(call)
         waiters: set[asyncio.Future[Any]] = {request}
@@ -179,22 +187,20 @@ class VllmServerEngine:
             if not request.done():
                 raise EngineUnavailable("the vLLM process exited while the job was running")
             return request.result()
-        except (openai.APITimeoutError, httpx.TimeoutException) as exc:
+        except httpx.TimeoutException as exc:
             if await self.healthy():
                 raise JobTimeout("the engine did not answer within the request timeout") from exc
             raise EngineUnavailable("the engine stopped answering (health check failed)") from exc
-        except (openai.APIConnectionError, httpx.TransportError) as exc:
+        except httpx.TransportError as exc:
             raise EngineUnavailable(f"cannot reach the engine at {self.base_url}") from exc
-        except openai.BadRequestError as exc:
-            raise _bad_request(exc, self.context_length) from exc
-        except openai.APIStatusError as exc:
-            if await self.healthy():
-                raise ServiceError(f"the engine failed on this request (HTTP {exc.status_code})") from exc
-            raise EngineUnavailable(f"the engine failed (HTTP {exc.status_code}) and is not healthy") from exc
         finally:
             # a cancelled job closes its HTTP request, which makes vLLM abort the generation
             for waiter in waiters:
                 waiter.cancel()
+
+    async def _status_failure(self, status: int, message: str) -> ServiceError:
+        return await status_failure(status, message, context=self.context_length, base_url=self.base_url,
+                                    healthy=self.healthy)  # fmt: skip
 
     async def _watch_death(self) -> None:
         assert self._died is not None
@@ -202,14 +208,77 @@ class VllmServerEngine:
             await asyncio.sleep(0.25)
 
     async def close(self) -> None:
-        pair = self._by_loop.pop(asyncio.get_running_loop(), None)
-        if pair is not None:
-            await pair[0].aclose()
-            await pair[1].close()
+        client = self._by_loop.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
 
 
-def _bad_request(exc: openai.BadRequestError, context: int) -> Exception:
-    message = str(exc.message)
-    if "context length" in message or "maximum model length" in message or "too long" in message:
-        return InputTooLong(-1, -1, context)
-    return InvalidInput(f"the engine rejected the request: {message[:300]}")
+def _http_client(
+    base_url: str, api_key: str | None, timeout: float, transport: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    return httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout, headers=headers, transport=transport)
+
+
+def _foreign_server(base_url: str, status: int) -> str:
+    return (
+        f"the server at {base_url} refused this worker's engine key (HTTP {status}): "
+        "it is not the engine this worker started (another process holds the port?)"
+    )
+
+
+def error_text(raw: bytes) -> str:
+    """vLLM's error message (`{"error": {"message": …}}`, older `{"message": …}`, or the body
+    itself), without the input values pydantic quotes in it: they may be document text."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return _quoted_input_removed(raw.decode(errors="replace")[:300])
+    return _quoted_input_removed(_message_of(body))
+
+
+def _message_of(body: object) -> str:
+    error = body.get("error", body) if isinstance(body, dict) else body
+    return str(error.get("message", error) if isinstance(error, dict) else error)
+
+
+_INPUT_VALUE = re.compile(r"input_value=.*?(?=, input_type=|\]|$)")
+
+
+def _quoted_input_removed(message: str) -> str:
+    return _INPUT_VALUE.sub("input_value=…", message)[:300]
+
+
+async def status_failure(
+    status: int, message: str, *, context: int, base_url: str, healthy: Callable[[], Awaitable[bool]]
+) -> ServiceError:
+    """The error of an HTTP error status of the engine, the same for every route (never `internal`)."""
+    if status in (400, 422):
+        return _bad_request(message, context)
+    if status in (401, 403):
+        return EngineUnavailable(_foreign_server(base_url, status))
+    if await healthy():
+        return EngineUnavailable(f"the engine failed on this request (HTTP {status})", refresh_worker=False)
+    return EngineUnavailable(f"the engine failed (HTTP {status}) and is not healthy")
+
+
+_CONTEXT = re.compile(r"maximum (?:context|model) length (?:is |of )?(\d+)")
+_PROMPT = re.compile(r"contains (?:at least )?(\d+) input tokens|prompt \(length (\d+)\)|\((\d+) in the messages")
+_RESERVED = re.compile(r"too large: (\d+)|(\d+) in the completion")
+_TOO_LONG = ("context length", "maximum model length", "too long", "too large")
+
+
+def _first_number(pattern: re.Pattern[str], message: str) -> int | None:
+    found = pattern.search(message)
+    return None if found is None else int(next(group for group in found.groups() if group is not None))
+
+
+def _bad_request(message: str, context: int) -> ServiceError:
+    """A 400 from vLLM: the context overflow with the counts vLLM reported (never invented), or bad input."""
+    if any(marker in message for marker in _TOO_LONG):
+        return InputTooLong(
+            _first_number(_PROMPT, message),
+            _first_number(_RESERVED, message),
+            _first_number(_CONTEXT, message) or context,
+        )
+    return InvalidInput(f"the engine rejected the request: {message}")

@@ -43,11 +43,16 @@ class PayloadTooLarge(ServiceError):
 class InputTooLong(ServiceError):
     code = ErrorCode.INPUT_TOO_LONG
 
-    def __init__(self, prompt_tokens: int, reserved_tokens: int, context: int) -> None:
-        super().__init__(
-            f"the prompt is {prompt_tokens} tokens and the answer may need {reserved_tokens}; "
-            f"together they exceed the model's context of {context} tokens"
-        )
+    def __init__(self, prompt_tokens: int | None, reserved_tokens: int | None, context: int) -> None:
+        """A count the engine did not report is None, and the message leaves it out."""
+        if prompt_tokens is None:
+            need = "the prompt and the room for the answer exceed"
+        elif reserved_tokens is None:
+            need = f"the prompt is {prompt_tokens} tokens; with room for the answer it exceeds"
+        else:
+            need = f"the prompt is {prompt_tokens} tokens and the answer may need {reserved_tokens}; together they"
+            need += " exceed"
+        super().__init__(f"{need} the model's context of {context} tokens")
         self.prompt_tokens = prompt_tokens
         self.reserved_tokens = reserved_tokens
         self.context = context
@@ -56,6 +61,11 @@ class InputTooLong(ServiceError):
 class EngineUnavailable(ServiceError):
     code = ErrorCode.ENGINE_UNAVAILABLE
     refresh_worker = True
+
+    def __init__(self, message: str, *, refresh_worker: bool = True) -> None:
+        """`refresh_worker=False`: the engine failed one request but is healthy, so the worker stays."""
+        super().__init__(message)
+        self.refresh_worker = refresh_worker
 
 
 class GenerationIncomplete(ServiceError):
@@ -68,6 +78,10 @@ class InvalidOutput(ServiceError):
 
 class JobTimeout(ServiceError):
     code = ErrorCode.TIMEOUT
+
+    @classmethod
+    def after(cls, limit_s: float) -> JobTimeout:
+        return cls(f"the job ran longer than JOB_TIMEOUT_S={limit_s:g} s")
 
 
 class JobCancelled(ServiceError):

@@ -31,10 +31,10 @@ from worker.client import (
     Client,
     DeadlineExceededError,
     HTTPStatusError,
+    JobFailedError,
     OutcomeUnknownError,
     RequestValidationError,
     ResponseValidationError,
-    ServiceError,
     TransportError,
 )
 from worker.client.errors import parse_failure
@@ -83,7 +83,11 @@ class FakeRunPod(ThreadingHTTPServer):
 
     def __init__(self, port: int = 0) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
-        self.scripts: dict[str, list[Reply]] = {"runsync": [job("COMPLETED", output=GENERATED)], "status": []}
+        self.scripts: dict[str, list[Reply]] = {
+            "runsync": [job("COMPLETED", output=GENERATED)],
+            "status": [],
+            "cancel": [job("CANCELLED")],
+        }
         self.seen: list[Seen] = []
         self.lock = threading.Lock()
 
@@ -98,7 +102,7 @@ class FakeRunPod(ThreadingHTTPServer):
         return sum(route in s.path for s in self.seen)
 
     def reply_for(self, seen: Seen) -> Reply:
-        route = "runsync" if seen.path.endswith("/runsync") else "status" if "/status/" in seen.path else ""
+        route = next((r for r in ("/runsync", "/status/", "/cancel/") if r in seen.path), "").strip("/")
         with self.lock:
             self.seen.append(seen)
             script = self.scripts.get(route)
@@ -215,7 +219,7 @@ def test_failed_job_raises_service_error_with_code(
 ) -> None:
     server.script("runsync", job("IN_PROGRESS"))
     server.script("status", reply)
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(JobFailedError) as caught:
         call(mode, server.endpoint, "generate", SAMPLED)
     assert (caught.value.code, caught.value.message, caught.value.job_id) == (code, message, "job-1")
     assert server.count("/runsync") == 1
@@ -338,6 +342,26 @@ def test_deadline_passes_while_in_progress(server: FakeRunPod, mode: str) -> Non
     assert 0.4 < time.monotonic() - start < 3
     assert caught.value.job_id == "job-1"
     assert server.count("/status/") >= 3
+    # the abandoned job is cancelled on RunPod, once, after the last poll
+    assert [(s.method, s.path) for s in server.seen if "/cancel/" in s.path] == [("POST", "/v2/ep-123/cancel/job-1")]
+    assert "/cancel/" in server.seen[-1].path
+    assert server.seen[-1].headers["Authorization"] == f"Bearer {KEY}"
+
+
+def test_a_failed_cancel_still_reports_the_deadline(server: FakeRunPod, mode: str) -> None:
+    server.script("runsync", job("IN_QUEUE"))
+    server.script("status", job("IN_QUEUE"))
+    server.script("cancel", Reply(500, {"error": "boom"}))
+    with pytest.raises(DeadlineExceededError):
+        call(mode, server.endpoint, "generate", SAMPLED, deadline=0.3)
+    assert server.count("/cancel/") == 1
+
+
+def test_a_finished_job_is_not_cancelled(server: FakeRunPod, mode: str) -> None:
+    server.script("runsync", job("IN_QUEUE"))
+    server.script("status", job("IN_PROGRESS"), job("COMPLETED", output=GENERATED))
+    call(mode, server.endpoint, "generate", SAMPLED)
+    assert server.count("/cancel/") == 0
 
 
 def test_bad_input_fails_locally_with_its_path(server: FakeRunPod, mode: str) -> None:

@@ -34,7 +34,7 @@ def worker_api(smollm2_dir: Path, worker_log_path: Path) -> Iterator[str]:
     port = free_port()
     with worker_log_path.open("wb") as log:
         try:
-            proc = start_local_worker(port, {**WORKER_ENV, "ENGINE_PORT": str(free_port())}, log=log, timeout_s=420)
+            proc = start_local_worker(port, WORKER_ENV, log=log, timeout_s=420)  # its engine takes a free port
         except WorkerStartError as exc:
             pytest.fail(str(exc))
         try:

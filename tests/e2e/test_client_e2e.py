@@ -26,7 +26,7 @@ from schemas.results import (
     MergeResponse,
     RegionSource,
 )
-from worker.client import AsyncClient, Client, ServiceError
+from worker.client import AsyncClient, Client, JobFailedError
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +107,7 @@ async def test_merge_of_agreeing_passes(worker_api: str) -> None:
 
 
 def test_a_failed_job_raises_service_error_with_its_code(worker_api: str) -> None:
-    with Client(worker_api, **SLOW) as client, pytest.raises(ServiceError) as caught:
+    with Client(worker_api, **SLOW) as client, pytest.raises(JobFailedError) as caught:
         client.generate({"prompt": "word " * 6000, "max_tokens": 100, "temperature": 0})
     assert caught.value.code is ErrorCode.INPUT_TOO_LONG
     assert caught.value.job_id

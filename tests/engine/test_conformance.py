@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from evals.conformance import BACKENDS, Tally, markdown_table, measure_server
+from evals.conformance import BACKENDS, Tally, markdown_table, measure_backend
 from worker.config import StructuredBackend
 
-from ..conftest import DEFAULT_BACKEND, cpu_settings, running_server
+from ..conftest import DEFAULT_BACKEND, cpu_settings
 
 pytestmark = pytest.mark.engine
 MEASURED: dict[str, dict[str, Tally]] = {}
@@ -23,9 +23,8 @@ def print_table() -> Iterator[None]:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_backend_conformance(backend: StructuredBackend, smollm2_dir: Path) -> None:
-    with running_server(cpu_settings(backend), smollm2_dir) as process:
-        tallies = measure_server(process.base_url, process.died)
+async def test_backend_conformance(backend: StructuredBackend, smollm2_dir: Path) -> None:
+    tallies = await measure_backend(cpu_settings(backend), model=smollm2_dir)
     MEASURED[backend] = tallies
     assert all(t.total > 0 for t in tallies.values())
     if backend == DEFAULT_BACKEND:

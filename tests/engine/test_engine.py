@@ -15,10 +15,11 @@ from schemas.decoding import AnalyzeDecoding, MergeDecoding
 from schemas.narrowing import narrow_analyze, narrow_merge
 from worker.engine import Completion, Engine, Messages, Sampling, VllmServerEngine
 from worker.errors import EngineUnavailable, GenerationIncomplete, InputTooLong
+from worker.runtime import engine_runtime
 from worker.structured import generate_structured
 from worker.supervisor import EngineProcess, EngineStartError
 
-from ..conftest import cpu_settings, running_server
+from ..conftest import cpu_settings
 
 pytestmark = pytest.mark.engine
 ASK = [{"role": "user", "content": "Report problems in this OCR: w1|Totl|50|90 w2|12.0O|80|90"}]
@@ -55,7 +56,7 @@ async def test_prompt_too_long_is_refused_before_generation(cpu_engine: VllmServ
     with pytest.raises(InputTooLong) as caught:
         await generate_structured(cpu_engine, prompt, narrow_analyze(["a"], ["w1"]), AnalyzeDecoding)
     assert caught.value.context == cpu_engine.context_length
-    assert caught.value.prompt_tokens > 5000
+    assert caught.value.prompt_tokens is not None and caught.value.prompt_tokens > 5000
     assert "exceed the model's context of 4096 tokens" in str(caught.value)
 
 
@@ -73,7 +74,7 @@ class CappedEngine:
         self, prompt: Messages | str, *, schema: dict[str, object] | None, sampling: Sampling
     ) -> Completion:
         capped = Sampling(max_tokens=min(self.cap, sampling.max_tokens), temperature=sampling.temperature)
-        return await self.inner.complete(prompt, schema=schema, sampling=capped)  # type: ignore[arg-type]
+        return await self.inner.complete(prompt, schema=schema, sampling=capped)
 
     async def close(self) -> None:
         await self.inner.close()
@@ -96,13 +97,13 @@ def test_bad_model_fails_fast_with_vllm_log(tmp_path: Path) -> None:
 
 
 async def test_hung_then_dead_engine_fails_waiting_jobs_quickly(smollm2_dir: Path) -> None:
-    settings = cpu_settings()
-    with running_server(settings, smollm2_dir) as process:
-        engine = await VllmServerEngine.connect(process.base_url, request_timeout_s=4, died=process.died)
+    settings = cpu_settings(engine_request_timeout_s=4)
+    async with engine_runtime(settings, model=smollm2_dir, warm=False) as runtime:
+        engine, process = runtime.engine, runtime.process
+        assert process is not None and process.pid is not None
         long = Sampling(max_tokens=3000, temperature=1.0)
         talk = [{"role": "user", "content": "Tell a very long story."}]
-        assert process._proc is not None
-        pgid = process._proc.pid
+        pgid = process.pid
         # hung: the process is alive but answers nothing → timeout, failed health check
         os.killpg(pgid, signal.SIGSTOP)
         try:
@@ -118,7 +119,21 @@ async def test_hung_then_dead_engine_fails_waiting_jobs_quickly(smollm2_dir: Pat
         results = await asyncio.gather(*jobs, return_exceptions=True)
         assert time.monotonic() - killed < 5
         assert all(isinstance(r, EngineUnavailable) for r in results), results
-        await engine.close()
+        assert await asyncio.to_thread(process.died.wait, 2.0)  # the child's exit itself was seen
+
+
+async def test_the_real_server_lets_in_only_its_own_key(cpu_server: EngineProcess) -> None:
+    for wrong in ("not-the-key", None):
+        with pytest.raises(EngineUnavailable, match="not the engine this worker started"):
+            await VllmServerEngine.connect(cpu_server.base_url, request_timeout_s=10, api_key=wrong)
+    ours = await VllmServerEngine.connect(cpu_server.base_url, request_timeout_s=30, api_key=cpu_server.api_key)
+    assert ours.model == "smollm2-135m"
+    # what vLLM leaves open (its key guards /v1/* only): health, tokenize and metrics
+    async with httpx.AsyncClient(base_url=cpu_server.base_url) as http:
+        assert (await http.get("/health")).status_code == 200
+        assert (await http.post("/tokenize", json={"model": ours.model, "prompt": "hi"})).status_code == 200
+        assert (await http.get("/v1/models")).status_code == 401
+    await ours.close()
 
 
 def _running_requests(metrics: str) -> float:

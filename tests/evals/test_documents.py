@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import numpy as np
 import pytest
+from babel.numbers import parse_decimal
 from PIL import Image
 
 from evals.documents import LAYOUTS, LEVELS, Degradation, SyntheticDoc, degrade, make_document
@@ -68,8 +67,11 @@ def test_fields_are_the_union_of_their_words(layout: str) -> None:
         }[layout]
         assert set(t.fields) == expected
         for name, f in t.fields.items():
-            assert f.words, name
-            assert " ".join(t.words[i].text for i in f.words) == f.value
+            if "absent" in f.phenomena:
+                assert (f.value, f.bbox, f.words) == ("", None, ()), name
+                continue
+            printed = " ".join(t.words[i].text for i in f.words)
+            assert printed == f.value if "glued" not in f.phenomena else f.value in printed and printed != f.value
             assert f.bbox == union([t.words[i].bbox for i in f.words])
 
 
@@ -83,11 +85,13 @@ def test_word_boxes_cover_all_text(template: int) -> None:
 @pytest.mark.parametrize("layout", ("invoice", "receipt"))
 def test_amounts_add_up(layout: str) -> None:
     for seed in range(15):
-        f = make_document(seed, layout, seed % 3).truth.fields
-        subtotal, tax, total = (Decimal(f[k].value.replace(",", "")) for k in ("subtotal", "tax", "total"))
+        t = make_document(seed, layout, seed % 3).truth
+        f = t.fields
+        subtotal, tax, total = (parse_decimal(f[k].value, locale=t.locale) for k in ("subtotal", "tax", "total"))
         assert subtotal + tax == total
-        assert subtotal > 0 and Decimal("0.04") < tax / subtotal < Decimal("0.21")
-        if layout == "receipt":
+        assert subtotal > 0 and (tax == 0 or 0.04 < tax / subtotal < 0.21)
+        assert (tax == 0) == ("repeated" in f["total"].phenomena)
+        if layout == "receipt" and "absent" not in f["items"].phenomena:
             assert 2 <= int(f["items"].value) <= 7
 
 

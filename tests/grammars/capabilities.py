@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from schemas.grammars import (
+from evals.grammars import (
     LIBRARIES,
     OUTLINES_COMPILE_TIMEOUT_S,
     WALK_CAP_MARGIN,
@@ -141,7 +141,7 @@ NOTES: dict[str, str] = {
 - Every check holds on every schema: lengths and patterns are intersected, escapes handled,
   control characters refused, only valid UTF-8, no added token allowed inside strings. Compiles
   in milliseconds; the lexer is built lazily, so masks in new lexer states cost more (see
-  `python -m schemas bench`).
+  `python -m evals.grammars.bench`).
 """,
     "outlines": """
 - vLLM's outlines backend builds a token Index over the whole vocabulary for the regex of the
@@ -199,7 +199,7 @@ def _header() -> list[str]:
         f"Libraries: {versions}; compiled on CPU against the real Qwen2.5 tokenizer as vLLM's backends",
         'compile them with the worker\'s settings (xgrammar `any_whitespace=False`, `separators=(",", ":")`;',
         "llguidance `whitespace_flexible: false`; outlines `build_regex_from_schema(whitespace_pattern=None)`,",
-        "the only form vLLM's outlines backend uses). Schemas: `schemas.grammars.example_schemas()`.",
+        "the only form vLLM's outlines backend uses). Schemas: `evals.grammars.example_schemas()`.",
         "",
         f"- **(a) accepts**: the compact JSON of {INSTANCES} valid instances drawn by hypothesis-jsonschema",
         "  (control characters replaced), fed as Qwen's own tokens, is accepted and may then stop.",

@@ -26,8 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from schemas.bounds import max_output_tokens
-from schemas.grammars import (
+from evals.grammars import (
     Example,
     Grammar,
     GrammarUnsupportedError,
@@ -40,6 +39,7 @@ from schemas.grammars import (
     random_walk,
     walk_cap,
 )
+from schemas.bounds import max_output_tokens
 
 INSTANCES = 40
 """Valid instances drawn per schema (the same ones are fed to every library)."""

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.grammars import Vocab, load_vocab
+from evals.grammars import Vocab, load_vocab
 
 from .checks import Measurements
 
 
 def load_test_vocab() -> Vocab:
-    """Qwen2.5's tokenizer as vLLM loads it (built once into the model cache by worker.models)."""
+    """Qwen2.5's tokenizer as vLLM loads it (built once into the model cache by worker.weights)."""
     from worker.config import Settings
-    from worker.models import qwen_tokenizer_json
+    from worker.weights import qwen_tokenizer_json
 
     return load_vocab(qwen_tokenizer_json(Settings().model_cache_dir).parent)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from schemas.grammars import LIBRARIES
+from evals.grammars import LIBRARIES
 
 from .capabilities import ADDED_IN_STRING, DOC, EXPECTED, Cell, expected_literal, render
 from .checks import FREE_STRING, Measurements, added_tokens_in_string

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from schemas.grammars import LIBRARIES, Grammar, Vocab, draw, example_schemas
+from evals.grammars import LIBRARIES, Grammar, Vocab, draw, example_schemas
 
 from .capabilities import ADDED_IN_STRING, DOC, EXPECTED, render
 from .checks import FREE_STRING, Measurements, Outcome, added_tokens_in_string, check_accepts, check_walks
@@ -56,7 +56,7 @@ def test_outlines_vocabulary_is_vllms(vocab: Vocab) -> None:
     """The outlines adapter sees the vocabulary exactly as vLLM's outlines backend builds it."""
     from vllm.v1.structured_output.utils import _reduced_vocabulary
 
-    from schemas.grammars import outlines_vocabulary
+    from evals.grammars import outlines_vocabulary
 
     ours = {k: sorted(v) for k, v in outlines_vocabulary(vocab).items()}
     theirs = {k: sorted(v) for k, v in _reduced_vocabulary(vocab.tokenizer).items()}

@@ -1,16 +1,18 @@
-"""Format validators and the amount parser (no engine)."""
+"""Format checks (no engine): dates in several languages and orders, IBAN, phone, e-mail, currency,
+the doubtful verdict with its suggestion, and OCR digit fixes."""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from babel.dates import format_date
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.requests import FieldFormat
-from worker.tasks.formats import IBAN_LENGTHS, is_date, is_iban, is_valid, parse_amount, suggest_fix
+from worker.tasks.dates import max_year, nearest_plausible_year
+from worker.tasks.formats import Verdict, check_format, is_date, is_iban, is_valid, suggest_fix
 
 
 def with_check_digits(country: str, bban: str) -> str:
@@ -19,9 +21,12 @@ def with_check_digits(country: str, bban: str) -> str:
     return f"{country}{98 - numeric % 97:02d}{bban}"
 
 
-bbans = st.sampled_from(sorted(IBAN_LENGTHS)).flatmap(
+# countries whose BBAN is all digits, with their IBAN lengths (ISO 13616 registry)
+NUMERIC_BBAN_LENGTHS = {"DE": 22, "AT": 20, "CH": 21, "BE": 16, "FR": 27, "ES": 24, "PL": 28}
+bbans = st.sampled_from(sorted(NUMERIC_BBAN_LENGTHS)).flatmap(
     lambda country: st.tuples(
-        st.just(country), st.text("0123456789", min_size=IBAN_LENGTHS[country] - 4, max_size=IBAN_LENGTHS[country] - 4)
+        st.just(country),
+        st.text("0123456789", min_size=NUMERIC_BBAN_LENGTHS[country] - 4, max_size=NUMERIC_BBAN_LENGTHS[country] - 4),
     )
 )
 
@@ -44,7 +49,10 @@ def test_iban_round_trip_valid_then_any_single_digit_change_invalid(
     [
         ("DE89 3704 0044 0532 0130 00", True),
         ("GB82 WEST 1234 5698 7654 32", True),
+        ("GB82WEST12345698765433", False),  # check digits wrong
+        ("GB82 1234 1234 5698 7654 32", False),  # a GB BBAN starts with a four-letter bank code
         ("DE89 3704 0044 0532 0130", False),  # too short for DE
+        ("QQ89 3704 0044 0532 0130 00", False),  # no such country
         ("XX00", False),
     ],
 )
@@ -52,26 +60,100 @@ def test_iban_examples(text: str, valid: bool) -> None:
     assert is_iban(text) is valid
 
 
-DATE_STYLES = ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%d %B %Y", "%B %d, %Y", "%d %b %Y"]
+@pytest.mark.parametrize(
+    "text",
+    [
+        "29 maart 2014",  # Dutch
+        "1 mei 2020",
+        "7. Mai 2014",  # German
+        "3. März 2021",
+        "02 Juillet 2015",  # French
+        "1er janvier 2020",
+        "3 février 2021",
+        "12 March 2024",  # English
+        "March 12, 2024",
+        "12 Mar 2024",
+        "15-Jan-2024",
+        "2024-03-12",  # ISO 8601
+        "12.03.2024",  # day first, dots
+        "12/03/2024",
+        "12-03-2024",
+        "05/13/2024",  # month first: the US writes it so
+        "2024/03/12",  # year first: Japan, China
+        "12.03.24",  # two-digit year
+        "12.03.2024 14:30",
+    ],
+)
+def test_dates_in_the_common_languages_and_orders_are_valid(text: str) -> None:
+    assert check_format(text, FieldFormat.DATE).verdict is Verdict.VALID
 
 
-@given(st.dates(date(1900, 1, 1), date(2100, 12, 31)), st.sampled_from(DATE_STYLES))
-def test_every_real_date_in_a_common_style_is_a_date(day: date, style: str) -> None:
-    assert is_date(day.strftime(style))
+@pytest.mark.parametrize(
+    "text", ["31.02.2024", "2024-02-30", "13/25/2024", "yesterday", "12.03", "Mai 2014", "31 juin 2020", "20240312", ""]
+)
+def test_impossible_partial_or_relative_dates_are_invalid(text: str) -> None:
+    assert check_format(text, FieldFormat.DATE).verdict is Verdict.INVALID
 
 
-@pytest.mark.parametrize("text", ["31.02.2024", "2024-13-01", "12.03.1850", "yesterday", "12.03", ""])
-def test_impossible_or_partial_dates_are_not_dates(text: str) -> None:
-    assert not is_date(text)
+@pytest.mark.parametrize(
+    ("text", "suggestion"),
+    [
+        ("2024-13-05", "2024-05-13"),  # year-day-month: no locale writes it
+        ("2024/13/05", "2024/05/13"),
+        ("05.13.2024", "13.05.2024"),  # month first with dots: no locale writes it
+        ("05-13-2024", "13-05-2024"),
+    ],
+)
+def test_a_date_valid_only_with_day_and_month_swapped_is_doubtful_with_the_swap_suggested(
+    text: str, suggestion: str
+) -> None:
+    check = check_format(text, FieldFormat.DATE)
+    assert check.verdict is Verdict.DOUBTFUL and check.suggestion == suggestion and check.reason
+    assert not is_valid(text, FieldFormat.DATE) and is_valid(suggestion, FieldFormat.DATE)
 
 
-@given(st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
-def test_amounts_parse_back_in_us_and_european_styles(amount: Decimal) -> None:
-    us = f"{amount:,.2f}"
-    european = us.replace(",", "_").replace(".", ",").replace("_", ".")
-    assert parse_amount(us) == amount
-    assert parse_amount(f"{european} €") == amount
-    assert parse_amount(f"USD {us}") == amount
+@pytest.mark.parametrize(
+    ("text", "suggestion"),
+    [
+        ("12.03.2204", "12.03.2024"),  # two digits transposed
+        ("12.03.2924", "12.03.2024"),  # one digit misread
+        ("0012-03-12", "2012-03-12"),
+        ("7. Mai 1014", "7. Mai 2014"),
+        ("29 maart 2O14", "29 maart 2014"),  # not a year slip but a letter for a digit: an OCR fix
+    ],
+)
+def test_an_implausible_year_gets_a_suggestion_not_an_error(text: str, suggestion: str) -> None:
+    check = check_format(text, FieldFormat.DATE)
+    assert check.suggestion == suggestion
+    assert is_valid(suggestion, FieldFormat.DATE)
+
+
+def test_implausible_years_are_doubtful_and_say_why() -> None:
+    check = check_format("12.03.1850", FieldFormat.DATE)
+    assert check.verdict is Verdict.DOUBTFUL and check.reason is not None and "year" in check.reason
+    assert check.suggestion is not None and is_valid(check.suggestion, FieldFormat.DATE)
+
+
+@given(st.from_regex(r"[0-9]{4}", fullmatch=True))
+def test_a_suggested_year_is_plausible_and_at_most_two_digits_away(year: str) -> None:
+    repaired = nearest_plausible_year(year)
+    if repaired is not None:
+        assert 1900 <= int(repaired) <= max_year()
+        assert sum(a != b for a, b in zip(year, repaired, strict=True)) <= 2
+
+
+NAMED_STYLES = [
+    ("en", "MMMM d, y"), ("en", "d MMM y"), ("nl", "d MMMM y"), ("de", "d. MMMM y"), ("fr", "d MMMM y"),
+    ("es", "d 'de' MMMM 'de' y"), ("it", "d MMMM y"), ("pt", "d 'de' MMMM 'de' y"),
+    ("en", "y-MM-dd"), ("de", "dd.MM.y"), ("fr", "dd/MM/y"), ("en", "M/d/y"),
+]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dates(date(1900, 1, 1), date(2070, 12, 31)), st.sampled_from(NAMED_STYLES))
+def test_every_real_date_as_a_common_locale_writes_it_is_a_date(day: date, style: tuple[str, str]) -> None:
+    locale, pattern = style
+    assert is_date(format_date(day, pattern, locale=locale))
 
 
 @pytest.mark.parametrize(
@@ -79,13 +161,15 @@ def test_amounts_parse_back_in_us_and_european_styles(amount: Decimal) -> None:
     [
         (FieldFormat.AMOUNT, "$1,234.50", "12,34,5"),
         (FieldFormat.INTEGER, "1 200", "12.5"),
+        (FieldFormat.INTEGER, "1.200", "12.0"),
         (FieldFormat.NUMBER, "-3.25", "3.2.1"),
+        (FieldFormat.NUMBER, "1.234,5", "1,2,3"),
         (FieldFormat.PERCENTAGE, "19 %", "19 percent"),
+        (FieldFormat.PERCENTAGE, "7,5%", "%"),
         (FieldFormat.EMAIL, "billing@acme.example", "billing@acme"),
-        (FieldFormat.PHONE, "+49 (0)30 1234567", "12-34"),
+        (FieldFormat.EMAIL, "rechnung@müller.de", "a b@c.com"),
         (FieldFormat.POSTAL_CODE, "SW1A 1AA", "ABCDE"),
         (FieldFormat.URL, "https://acme.example/pay", "not a url"),
-        (FieldFormat.CURRENCY, "EUR", "EURO"),
         (FieldFormat.TEXT, "anything", None),
     ],
 )
@@ -95,9 +179,43 @@ def test_format_validators(fmt: FieldFormat, good: str, bad: str | None) -> None
         assert not is_valid(bad, fmt)
 
 
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("+49 (0)30 1234567", True),  # international, with the national trunk prefix in brackets
+        ("+44 20 7946 0958", True),
+        ("+1 212 555 0123", True),
+        ("(212) 555-0123", True),  # no prefix: valid in the US
+        ("030 1234567", True),  # no prefix: valid in Germany
+        ("0049 30 1234567", True),  # Germany's international prefix
+        ("+44 52 8961 7634", False),  # +44 52 is no UK number range
+        ("+999 123", False),
+        ("12-34", False),
+        ("phone", False),
+    ],
+)
+def test_phone_numbers_are_valid_with_a_plus_or_in_some_common_region(text: str, valid: bool) -> None:
+    assert is_valid(text, FieldFormat.PHONE) is valid
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        *[(symbol, True) for symbol in ("€", "$", "£", "¥", "₹", "zł", "kr", "US$", "CHF")],  # CLDR symbols
+        *[(code, True) for code in ("EUR", "usd", "INR", "PLN", "SEK")],  # ISO 4217 codes, any case
+        *[(abbreviation, True) for abbreviation in ("Rs", "Rs.", "Kr", "Fr.")],  # what invoices print
+        *[(other, False) for other in ("XYZ", "12.50", "dollars", "", "E")],
+    ],
+)
+def test_currency_symbols_codes_and_abbreviations(text: str, valid: bool) -> None:
+    assert is_valid(text, FieldFormat.CURRENCY) is valid
+
+
 def test_suggestions_undo_ocr_digit_confusions_only_when_that_validates() -> None:
     assert suggest_fix("1O.5O", FieldFormat.AMOUNT) == "10.50"
+    assert suggest_fix("EUR 1O.5O", FieldFormat.AMOUNT) == "EUR 10.50"  # the code keeps its letters
     assert suggest_fix("I2.O3.2O24", FieldFormat.DATE) == "12.03.2024"
-    assert suggest_fix("12 March 2O24", FieldFormat.DATE) is None  # month names keep their letters
+    assert suggest_fix("12 March 2O24", FieldFormat.DATE) == "12 March 2024"  # the month keeps its letters
     assert suggest_fix("hello", FieldFormat.AMOUNT) is None
     assert suggest_fix("Acme", FieldFormat.TEXT) is None
+    assert suggest_fix("12.03.2024", FieldFormat.DATE) is None  # valid: nothing to suggest

@@ -10,7 +10,8 @@ from schemas.documents import OcrDocument, OcrPage
 from schemas.requests import LocateRequest, LocateTarget
 from schemas.results import RegionSource
 from worker.tasks.base import TaskContext
-from worker.tasks.locate import LocateTask, located, match_value, union_box
+from worker.tasks.locate import LocateTask, located, union_box
+from worker.tasks.matching import match_value
 
 from .ocr_samples import NoEngine, invoice, word
 

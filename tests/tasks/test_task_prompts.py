@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from prompts.layout import word_line
+from prompts.lines import field_line
 from prompts.render import template_variables, template_version
 from schemas.bounds import max_output_tokens
 from schemas.documents import OcrDocument, OcrField, OcrPage
@@ -16,7 +17,7 @@ from schemas.requests import AnalyzeRequest, ExpectedField, LocateTarget, MergeP
 from worker.tasks import analyze, locate, merge
 from worker.tasks.alignment import align
 from worker.tasks.checks import rule_issues
-from worker.tasks.grounding import chat, field_line
+from worker.tasks.grounding import chat
 
 from .ocr_samples import INJECTION, invoice, word
 
@@ -66,7 +67,7 @@ def data_lines(name: str, document: OcrDocument, variables: dict[str, Any]) -> s
     """The lines that may carry document text: rendered words, fields and candidate readings."""
     lines = {word_line(w, p) for p in document.pages for w in p.words}
     lines |= {field_line(f) for f in document.fields} if name == "analyze" else set()
-    return lines | set(variables.get("conflicts", []))
+    return lines | set(variables.get("conflicts", [])) | set(variables.get("suggestions", []))
 
 
 def prompt_lines(messages: list[dict[str, str]]) -> Iterator[str]:
@@ -111,7 +112,7 @@ def test_an_injected_instruction_cannot_add_a_field_or_word_to_any_grammar() -> 
         MergePass(source="b", fields=[OcrField(name="total", value=INJECTION, confidence=0.6)]),
     ]
     grammars = [
-        analyze.grammar(analyze_request),
+        analyze.grammar(analyze_request, rule_issues(analyze_request)),
         locate.grammar(targets, document),
         merge.grammar(align(passes, None)),
     ]

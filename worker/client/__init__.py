@@ -19,10 +19,10 @@ from .errors import (
     ConfigurationError,
     DeadlineExceededError,
     HTTPStatusError,
+    JobFailedError,
     OutcomeUnknownError,
     RequestValidationError,
     ResponseValidationError,
-    ServiceError,
     TransportError,
 )
 
@@ -33,10 +33,10 @@ __all__ = [
     "ConfigurationError",
     "DeadlineExceededError",
     "HTTPStatusError",
+    "JobFailedError",
     "OutcomeUnknownError",
     "RequestValidationError",
     "ResponseValidationError",
-    "ServiceError",
     "TransportError",
     "main",
 ]

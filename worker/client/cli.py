@@ -1,6 +1,6 @@
 """`python -m worker.client TASK FILE.json`: run one job, print its typed result as JSON.
 
-Exit status: 0 success, 1 the job failed (`ServiceError`), 2 usage (arguments, input file,
+Exit status: 0 success, 1 the job failed (`JobFailedError`), 2 usage (arguments, input file,
 request validation, configuration), 3 transport (connection, HTTP error, lost answer),
 4 the answer did not validate, 5 the deadline passed. Errors go to stderr as `error: <code>: …`,
 where `<code>` is the service's `ErrorCode` for a failed job.
@@ -21,9 +21,9 @@ from .errors import (
     ClientError,
     ConfigurationError,
     DeadlineExceededError,
+    JobFailedError,
     RequestValidationError,
     ResponseValidationError,
-    ServiceError,
     TransportError,
 )
 
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with Client(args.endpoint_url, args.api_key, timeout=args.timeout, deadline=args.deadline) as client:
             result = client.run(args.task, payload)
-    except ServiceError as exc:
+    except JobFailedError as exc:
         return _report(str(exc.code), exc.message, exc.job_id, EXIT_SERVICE)
     except ClientError as exc:
         found = ((code, name) for kind, code, name in _EXITS if isinstance(exc, kind))

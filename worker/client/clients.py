@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from schemas.errors import describe_validation_error
 from schemas.requests import AnalyzeRequest, GenerateRequest, LocateRequest, MergeRequest, TaskName
 from schemas.results import AnalyzeResponse, GenerateResult, LocateResponse, MergeResponse
+from schemas.tasks import SPECS
 
 from ..config import ClientSettings
 from .errors import ConfigurationError, RequestValidationError, ResponseValidationError
@@ -35,14 +36,6 @@ DEFAULT_MAX_RETRIES = 3
 DEFAULT_DEADLINE_S = 600.0
 """The whole call: submission, polls and retries."""
 DEFAULT_BACKOFF_S = 0.5
-
-TASKS: dict[TaskName, tuple[type[BaseModel], type[BaseModel]]] = {
-    TaskName.GENERATE: (GenerateRequest, GenerateResult),
-    TaskName.ANALYZE: (AnalyzeRequest, AnalyzeResponse),
-    TaskName.LOCATE: (LocateRequest, LocateResponse),
-    TaskName.MERGE: (MergeRequest, MergeResponse),
-}
-"""Request and result model of each task."""
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -107,9 +100,9 @@ class Client(_BaseClient):
         return self._call(TaskName.MERGE, request, MergeResponse)
 
     def run(self, task: TaskName | str, request: BaseModel | Mapping[str, Any]) -> BaseModel:
-        """Any task by name; the result is the task's result model (see `TASKS`)."""
+        """Any task by name; the result is the task's response model (`schemas.tasks.SPECS`)."""
         name = task_name(task)
-        return self._call(name, request, TASKS[name][1])
+        return self._call(name, request, SPECS[name].response)
 
     def close(self) -> None:
         self._http.close()
@@ -156,9 +149,9 @@ class AsyncClient(_BaseClient):
         return await self._call(TaskName.MERGE, request, MergeResponse)
 
     async def run(self, task: TaskName | str, request: BaseModel | Mapping[str, Any]) -> BaseModel:
-        """Any task by name; the result is the task's result model (see `TASKS`)."""
+        """Any task by name; the result is the task's response model (`schemas.tasks.SPECS`)."""
         name = task_name(task)
-        return await self._call(name, request, TASKS[name][1])
+        return await self._call(name, request, SPECS[name].response)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -193,7 +186,7 @@ def task_name(task: TaskName | str) -> TaskName:
 
 def validate_request(task: TaskName, request: BaseModel | Mapping[str, Any]) -> BaseModel:
     """The task's request model for `request`; `RequestValidationError` naming each bad path."""
-    model = TASKS[task][0]
+    model = SPECS[task].request
     if isinstance(request, model):
         return request
     if not isinstance(request, Mapping):

@@ -7,7 +7,7 @@ ClientError                      base: catch this to catch everything below
 │   ├── HTTPStatusError          the endpoint answered 4xx/5xx (`.status_code`)
 │   └── OutcomeUnknownError      the request went out, the answer was lost, and re-sending a
 │                                job that is not idempotent could run it twice: not re-sent
-├── ServiceError                 the job ran and failed, was cancelled or timed out on the
+├── JobFailedError               the job ran and failed, was cancelled or timed out on the
 │                                service (`.code`: an `ErrorCode`, or a str from a newer worker)
 ├── ResponseValidationError      the answer does not follow RunPod's protocol or the result model
 └── DeadlineExceededError        the caller's deadline passed first (also a TimeoutError)
@@ -57,7 +57,7 @@ class OutcomeUnknownError(TransportError):
     """The submission was sent but its answer was lost; the job may have run, and was not re-sent."""
 
 
-class ServiceError(ClientError):
+class JobFailedError(ClientError):
     """The job failed on the service. `.code` is an `ErrorCode` (or a str unknown to this client)."""
 
     def __init__(self, code: ErrorCode | str, message: str, *, job_id: str | None = None) -> None:

@@ -4,6 +4,8 @@ A call is a generator (`job_flow`) that yields steps — send this HTTP request,
 sent back each step's outcome: an `httpx.Response`, or the `httpx.TransportError` that ended the
 request. The client only executes steps, so retries, polling and deadlines are written once.
 
+A job still queued or running at the deadline is cancelled with RunPod's `POST /cancel/{id}`.
+
 Retry rules: 429 and failures to connect (the request never left) are always retried. A 5xx or a
 lost answer after the request was sent is retried only when re-running the job is harmless: status
 polls always, a submission only when the task is idempotent (see `is_idempotent`). Otherwise
@@ -27,9 +29,9 @@ from schemas.requests import GenerateRequest
 from .errors import (
     DeadlineExceededError,
     HTTPStatusError,
+    JobFailedError,
     OutcomeUnknownError,
     ResponseValidationError,
-    ServiceError,
     TransportError,
     parse_failure,
 )
@@ -38,6 +40,7 @@ PENDING = frozenset({"IN_QUEUE", "IN_PROGRESS"})
 FAILED = {"FAILED": None, "CANCELLED": ErrorCode.CANCELLED, "TIMED_OUT": ErrorCode.TIMEOUT}
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _MAX_BACKOFF_S = 30.0
+CANCEL_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -99,20 +102,33 @@ def job_flow(policy: Policy, payload: dict[str, Any], *, idempotent: bool) -> Fl
     end = policy.clock() + policy.deadline
     send = Send("POST", policy.runsync_url, {"input": payload}, policy.timeout)
     job = yield from _exchange(policy, send, end, resend_after_sent=idempotent)
-    while job.status in PENDING:
-        if job.id is None:
-            raise ResponseValidationError(f"job status {job.status} without an id to poll")
-        wait = min(policy.poll_interval, end - policy.clock())
-        if wait <= 0:
-            raise DeadlineExceededError(f"the job was still {job.status} at the deadline", job_id=job.id)
-        yield Sleep(wait)
-        poll = Send("GET", f"{policy.base_url}/status/{job.id}", None, policy.timeout)
-        job = yield from _exchange(policy, poll, end, resend_after_sent=True, job_id=job.id)
+    try:
+        while job.status in PENDING:
+            if job.id is None:
+                raise ResponseValidationError(f"job status {job.status} without an id to poll")
+            wait = min(policy.poll_interval, end - policy.clock())
+            if wait <= 0:
+                raise DeadlineExceededError(f"the job was still {job.status} at the deadline", job_id=job.id)
+            yield Sleep(wait)
+            poll = Send("GET", f"{policy.base_url}/status/{job.id}", None, policy.timeout)
+            job = yield from _exchange(policy, poll, end, resend_after_sent=True, job_id=job.id)
+    except DeadlineExceededError:
+        if job.id is not None:
+            yield from _cancel(policy, job.id)
+        raise
     return job
 
 
+def _cancel(policy: Policy, job_id: str) -> Generator[Step, Outcome, None]:
+    """An abandoned job is cancelled (`POST /cancel/{id}`), so it stops holding a worker and vLLM.
+
+    Best effort, once: the deadline has passed, so the answer is awaited `CANCEL_TIMEOUT_S` at most
+    and its outcome changes nothing; the caller gets `DeadlineExceededError` either way."""
+    yield Send("POST", f"{policy.base_url}/cancel/{job_id}", None, CANCEL_TIMEOUT_S)
+
+
 def completed_output(job: JobStatus) -> Any:
-    """The output of a finished job; `ServiceError` for a failed one."""
+    """The output of a finished job; `JobFailedError` for a failed one."""
     if job.status == "COMPLETED":
         return job.output
     if job.status in FAILED:
@@ -120,7 +136,7 @@ def completed_output(job: JobStatus) -> Any:
         status_code = FAILED[job.status]
         if status_code is not None and code == ErrorCode.INTERNAL:
             code = status_code
-        raise ServiceError(code, message or f"the job ended {job.status}", job_id=job.id)
+        raise JobFailedError(code, message or f"the job ended {job.status}", job_id=job.id)
     raise ResponseValidationError(f"unknown job status {job.status!r}", job_id=job.id)
 
 

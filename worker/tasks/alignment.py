@@ -4,8 +4,11 @@ Definitions the merge task relies on:
 
 - A pass *votes* on a field when it has the field with a value; a pass without the field, or
   with a null value, abstains (a crop re-OCR carries only the fields it read).
+- Two passes' fields are the same field when their names have one `normalize.squash_key` (case,
+  spaces, hyphens and underscores aside).
 - Two values *agree* when their comparison keys are equal: case, whitespace and the usual OCR
-  confusions (0/O, 1/l/I, 5/S, 8/B, rn/m) are normalised away. Agreeing values form one group.
+  confusions (`normalize.OCR_DIGIT_LOOKALIKES` such as 0/O, 1/l/I, 5/S, 8/B; rn/m) are normalised
+  away. Agreeing values form one group.
 - A vote's weight is the pass's confidence for the field (0.5 when it gave none).
 - `unanimous`: at least two passes vote and all agree.
 - `clear`: the heaviest group weighs at least twice the runner-up and at least half of all votes.
@@ -24,6 +27,8 @@ from rapidfuzz import fuzz
 
 from schemas.requests import MergePass
 
+from .normalize import OCR_DIGIT_LOOKALIKES, OCR_LETTER_PAIRS, squash_key
+
 DEFAULT_WEIGHT = 0.5
 """The vote of a pass that reports no confidence for the field."""
 MIN_WEIGHT = 0.01
@@ -33,21 +38,14 @@ CLEAR_SHARE = 0.5
 UNANIMOUS_FLOOR = 0.9
 """Independent passes that read the same value are strong evidence, whatever each one claims."""
 
-# Multi-character confusions first ("rn" → "m"), then single characters onto one representative.
-_PAIRS = (("rn", "m"), ("vv", "w"))
-_SINGLES = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "s": "5", "b": "8"})
-
 
 def comparison_key(value: str) -> str:
-    """The value as OCR passes are compared: casefolded, whitespace-free, confusions merged."""
-    key = "".join(value.casefold().split())
-    for many, one in _PAIRS:
+    """The value as OCR passes are compared: digit look-alikes read as digits (before casefolding,
+    so 'D' → '0' but 'd' stays), casefolded, whitespace-free, letter-pair confusions merged."""
+    key = "".join(value.translate(OCR_DIGIT_LOOKALIKES).casefold().split())
+    for many, one in OCR_LETTER_PAIRS:
         key = key.replace(many, one)
-    return key.translate(_SINGLES)
-
-
-def name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
+    return key
 
 
 @dataclass(frozen=True)
@@ -69,9 +67,6 @@ class Group:
     @property
     def weight(self) -> float:
         return math.fsum(v.weight for v in self.votes)
-
-    def sources_of(self, value: str) -> list[str]:
-        return sorted(v.source for v in self.votes if v.value == value)
 
 
 @dataclass(frozen=True)
@@ -106,7 +101,7 @@ def _pass_votes(merge_pass: MergePass, wanted: dict[str, str] | None) -> dict[st
     votes: dict[str, Vote] = {}
     ranked = sorted(merge_pass.fields, key=lambda f: (-(f.confidence or 0.0), f.name))
     for field in ranked:
-        key = name_key(field.name)
+        key = squash_key(field.name)
         if (wanted is not None and key not in wanted) or key in votes:
             continue
         if field.value is None:
@@ -132,11 +127,11 @@ def _group(votes: list[Vote]) -> tuple[Group, ...]:
 def _display_names(passes: list[MergePass], wanted: list[str] | None) -> dict[str, str]:
     """Field key → the name the result uses: the requested spelling, else the smallest one seen."""
     if wanted is not None:
-        return {name_key(n): n for n in reversed(wanted)}
+        return {squash_key(n): n for n in reversed(wanted)}
     names: dict[str, str] = {}
     for merge_pass in passes:
         for field in merge_pass.fields:
-            key = name_key(field.name)
+            key = squash_key(field.name)
             names[key] = min(names.get(key, field.name), field.name)
     return dict(sorted(names.items(), key=lambda item: item[1]))
 
@@ -146,7 +141,7 @@ def align(passes: list[MergePass], wanted: list[str] | None) -> list[AlignedFiel
     ordered = sorted(passes, key=lambda p: p.source)
     names = _display_names(ordered, wanted)
     votes = [_pass_votes(p, names if wanted is not None else None) for p in ordered]
-    keys = [name_key(n) for n in wanted] if wanted is not None else list(names)
+    keys = [squash_key(n) for n in wanted] if wanted is not None else list(names)
     seen: set[str] = set()
     aligned = []
     for key in keys:

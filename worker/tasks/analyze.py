@@ -1,9 +1,22 @@
 """analyze: rule checks first, then (if `use_llm`) ONE grounded LLM call for what rules miss.
 
 The model's grammar lists only the request's field names and word ids, so a finding can cite
-nothing else. Findings that repeat a rule issue (same field and kind, where a model's
-`inconsistent` repeats a rule's `arithmetic_mismatch`) are dropped, and so are claims that a field
-with a value is missing: the request itself contradicts them.
+nothing else, and a finding holds no text the model wrote: its kind, field, evidence words and a
+suggested value chosen from the rules' own suggestions for this request (the values the format and
+arithmetic checks derived; null when they derived none). Code writes the issue's message from the
+kind and the field name, so no model-written text reaches the caller. A suggestion is kept only
+on a finding about the field the rules suggested it for. The answer's size bound shrinks with
+the number of fields it may name (`schemas.narrowing.max_findings`).
+
+The call is skipped when the rules settled every field (`needs_model`): no field uncertain, no
+expected field missing; locate likewise makes no call when every target's value was placed.
+
+The rules suggest only values a check verified, which is why they, and not every OCR word's text,
+are the candidates: the model can pick one, never invent one.
+
+Findings that repeat a rule issue (same field and kind, where a model's `inconsistent` repeats a
+rule's `arithmetic_mismatch`) are dropped, and so are claims that a field with a value is
+missing: the request itself contradicts them.
 
 quality = mean OCR word confidence (fields' confidences when there are no words; 1 without
 either) × Π over issues of (1 − penalty[severity]), penalties low 0.02, medium 0.08, high 0.2:
@@ -12,18 +25,26 @@ a clean, confidently read document scores near 1, and every issue lowers it, the
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Iterable
 from typing import Any
 
-from schemas.decoding import AnalyzeDecoding, Finding, FindingKind
+from prompts.lines import expected_item, field_line, finding_item, suggestion_item
+from schemas.common import MAX_FIELDS, MAX_WORD_REFS
+from schemas.decoding import AnalyzeDecoding, Finding, FindingKind, is_suggestable
+from schemas.documents import OcrDocument
 from schemas.narrowing import narrow_analyze
-from schemas.requests import AnalyzeRequest
+from schemas.requests import AnalyzeRequest, TaskName
 from schemas.results import AnalyzeResult, Issue, IssueKind, IssueSource, Severity
+from schemas.tasks import SPECS
 
+from ..engine import Messages
 from .base import TaskBase, TaskContext
-from .checks import find_field, has_value, is_low_confidence, role_key, rule_issues, word_confidences
-from .grounding import ask, chat, document_word_ids, field_line, known_ids, require_known
+from .checks import find_field, has_value, is_low_confidence, rule_issues, word_confidences
+from .chunking import parts_that_fit
+from .grounding import ask, chat, document_word_ids, known_ids, require_known
+from .normalize import squash_key
 
 PENALTY = {Severity.LOW: 0.02, Severity.MEDIUM: 0.08, Severity.HIGH: 0.2}
 
@@ -31,40 +52,75 @@ PENALTY = {Severity.LOW: 0.02, Severity.MEDIUM: 0.08, Severity.HIGH: 0.2}
 def field_names(request: AnalyzeRequest) -> list[str]:
     """The names an issue may cite: the document's fields, then expected fields it lacks."""
     names = [f.name for f in request.document.fields]
-    present = {role_key(n) for n in names}
-    names.extend(e.name for e in request.expected_fields if role_key(e.name) not in present)
+    present = {squash_key(n) for n in names}
+    names.extend(e.name for e in request.expected_fields if squash_key(e.name) not in present)
     return names
 
 
+KIND_PHRASES = {
+    FindingKind.IMPLAUSIBLE_VALUE: "an implausible value",
+    FindingKind.INCONSISTENT: "a value inconsistent with other fields or its words",
+    FindingKind.FORMAT_ERROR: "a format error",
+    FindingKind.MISSING_FIELD: "a missing field",
+    FindingKind.OTHER: "a problem",
+}
+
+
+def finding_message(kind: FindingKind, field: str | None) -> str:
+    """The issue's message, composed by code: the kind and the field's name, nothing the model wrote."""
+    where = f'field "{field}"' if field is not None else "the document"
+    return f"the model reports {KIND_PHRASES[kind]} in {where}; check the cited words"
+
+
+def rule_suggestions(rules: list[Issue]) -> dict[str | None, list[str]]:
+    """Field → the values the rules suggested for it, each once, in rule order."""
+    offered: dict[str | None, list[str]] = {}
+    for issue in rules:
+        if issue.suggested_value is not None and is_suggestable(issue.suggested_value):
+            values = offered.setdefault(issue.field, [])
+            if issue.suggested_value not in values:
+                values.append(issue.suggested_value)
+    return offered
+
+
 def prompt_variables(request: AnalyzeRequest, rules: list[Issue]) -> dict[str, Any]:
-    expected = [f"{e.name} ({e.format.value}{', required' if e.required else ''})" for e in request.expected_fields]
-    findings = list(dict.fromkeys(f"{i.field or 'document'}: {i.kind.value}" for i in rules))
+    findings = list(dict.fromkeys(finding_item(i.field, i.kind.value) for i in rules))
+    offered = rule_suggestions(rules)
     return {
-        "expected": expected,
+        "expected": [expected_item(e) for e in request.expected_fields],
         "rule_findings": findings,
+        "suggestions": [suggestion_item(name, value) for name, values in offered.items() for value in values],
         "fields": [field_line(f) for f in request.document.fields],
         "pages": request.document.pages,
     }
 
 
-def grammar(request: AnalyzeRequest) -> dict[str, Any]:
-    return narrow_analyze(field_names(request), document_word_ids(request.document))
+def grammar(request: AnalyzeRequest, rules: list[Issue]) -> dict[str, Any]:
+    offered = [value for values in rule_suggestions(rules).values() for value in values]
+    return narrow_analyze(field_names(request), document_word_ids(request.document), offered)
 
 
-def finding_issue(finding: Finding, request: AnalyzeRequest, known_words: set[str]) -> Issue | None:
+def finding_issue(
+    finding: Finding,
+    request: AnalyzeRequest,
+    known_words: set[str],
+    offered: dict[str | None, list[str]] | None = None,
+) -> Issue | None:
     """The finding as an issue citing the field's words and the known words the model named;
-    None for a claim the request contradicts (a field with a value reported missing)."""
+    None for a claim the request contradicts (a field with a value reported missing). Its
+    suggestion survives only when the rules offered it for that field (`offered`)."""
     field = find_field(request.document, finding.field) if finding.field is not None else None
     if finding.kind is FindingKind.MISSING_FIELD and has_value(field):
         return None
     cited = [*(field.word_ids if field is not None else []), *finding.words]
+    suggestion = finding.suggestion if finding.suggestion in (offered or {}).get(finding.field, []) else None
     return Issue(
         field=finding.field,
         kind=IssueKind(finding.kind.value),
         severity=finding.severity,
-        message=finding.note,
-        word_ids=known_ids(cited, known_words),
-        suggested_value=finding.fix,
+        message=finding_message(finding.kind, finding.field),
+        word_ids=known_ids(cited, known_words)[:MAX_WORD_REFS],  # the field's words first
+        suggested_value=suggestion,
         source=IssueSource.LLM,
     )
 
@@ -86,18 +142,40 @@ def without_repeats(found: Iterable[Issue], already: Iterable[Issue]) -> list[Is
     return kept
 
 
+def model_call(request: AnalyzeRequest, rules: list[Issue]) -> tuple[Messages, dict[str, Any]]:
+    """The prompt and grammar of the one call: seconds of CPU for 50 full pages, so run in a thread."""
+    return chat("analyze", **prompt_variables(request, rules)), grammar(request, rules)
+
+
 async def llm_issues(request: AnalyzeRequest, rules: list[Issue], ctx: TaskContext) -> list[Issue]:
+    """One call, or one per part of a document too long for one (`chunking`): the union of the
+    parts' findings, each concern once."""
+
+    def build(part: OcrDocument) -> tuple[Messages, dict[str, Any]]:
+        return model_call(request.model_copy(update={"document": part}), rules)
+
     names = field_names(request)
-    messages = chat("analyze", **prompt_variables(request, rules))
-    answer = await ask(ctx, messages, grammar(request), AnalyzeDecoding)
     known_words = set(document_word_ids(request.document))
+    offered = rule_suggestions(rules)
     issues = []
-    for finding in answer.issues:
-        require_known(finding.field, names, "field")
-        issue = finding_issue(finding, request, known_words)
-        if issue is not None:
-            issues.append(issue)
+    for part in await parts_that_fit(request.document, build, ctx.engine):
+        answer = await ask(ctx, part.messages, part.schema, AnalyzeDecoding)
+        for finding in answer.issues:
+            require_known(finding.field, names, "field")
+            issue = finding_issue(finding, request, known_words, offered)
+            if issue is not None:
+                issues.append(issue)
     return without_repeats(issues, rules)
+
+
+def needs_model(request: AnalyzeRequest, rules: list[Issue]) -> bool:
+    """Whether the rules left something to judge: a field they found uncertain (or any issue of
+    theirs about a field), or an expected field missing. A document they pass whole is settled,
+    and skipping its call both saves the call and avoids the model's false alarms on clean
+    documents (most of analyze's false flags in the evaluation)."""
+    if any(i.field is not None or i.kind is IssueKind.MISSING_FIELD for i in rules):
+        return True
+    return bool(summarise(request, rules).uncertain_fields)
 
 
 def quality(request: AnalyzeRequest, issues: list[Issue]) -> float:
@@ -110,27 +188,47 @@ def quality(request: AnalyzeRequest, issues: list[Issue]) -> float:
     return round(min(1.0, max(0.0, base * factor)), 4)
 
 
+def cut_notice(uncertain: list[str]) -> Issue:
+    """What a result says when `uncertain_fields` holds only the first MAX_FIELDS names."""
+    return Issue(
+        field=None,
+        kind=IssueKind.OTHER,
+        severity=Severity.LOW,
+        message=f"{len(uncertain)} fields are uncertain; uncertain_fields lists the first {MAX_FIELDS} "
+        "(the document's fields in order, then the expected fields it lacks)",
+    )
+
+
 def summarise(request: AnalyzeRequest, issues: list[Issue]) -> AnalyzeResult:
+    """The result; more than MAX_FIELDS uncertain fields (document fields plus missing expected
+    ones) are cut to the first MAX_FIELDS, and a low `other` issue says so. The cut changes
+    neither `needs_review` nor `quality`."""
     document = request.document
     confidences = word_confidences(document)
     doubtful = {i.field for i in issues if i.severity is not Severity.LOW and i.field is not None}
     doubtful |= {f.name for f in document.fields if is_low_confidence(f, confidences, request.low_confidence)}
     uncertain = [name for name in field_names(request) if name in doubtful]
-    required = {role_key(e.name) for e in request.expected_fields if e.required}
+    required = {squash_key(e.name) for e in request.expected_fields if e.required}
     return AnalyzeResult(
-        issues=issues,
-        uncertain_fields=uncertain,
+        issues=[*issues, cut_notice(uncertain)] if len(uncertain) > MAX_FIELDS else issues,
+        uncertain_fields=uncertain[:MAX_FIELDS],
         needs_review=any(i.severity is Severity.HIGH for i in issues)
-        or any(role_key(name) in required for name in uncertain),
+        or any(squash_key(name) in required for name in uncertain),
         quality=quality(request, issues),
     )
 
 
 class AnalyzeTask(TaskBase[AnalyzeRequest, AnalyzeResult]):
+    spec = SPECS[TaskName.ANALYZE]
+
     async def run(self, request: AnalyzeRequest, ctx: TaskContext) -> AnalyzeResult:
-        rules = rule_issues(request)
-        found = await llm_issues(request, rules, ctx) if request.use_llm else []
-        return summarise(request, [*rules, *found])
+        # the rules and the summary walk every word: in a thread, so other jobs keep the event loop
+        rules = await asyncio.to_thread(rule_issues, request)
+        found = await llm_issues(request, rules, ctx) if request.use_llm and needs_model(request, rules) else []
+        return await asyncio.to_thread(summarise, request, [*rules, *found])
 
     def warmup_schemas(self) -> list[dict[str, Any]]:
         return [narrow_analyze(["field"], ["w1"])]
+
+
+TASK = AnalyzeTask()

@@ -1,19 +1,27 @@
-"""What every task is: a request model in, a typed result out, through one engine."""
+"""What every task is: a request model in, a typed result out, through one engine.
+
+A task is declared by its spec (`schemas.tasks`) and implemented by one module here, named after
+it, that defines `TASK`. The task wraps its own result for the wire: grounded tasks answer with
+the envelope their spec names, the raw `generate` call with its result alone.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from schemas.results import Usage
+from schemas.decoding import decoding_schema
+from schemas.results import Timings, Usage
+from schemas.tasks import TaskSpec
 
 from ..engine import Completion, Engine
 
 RequestT_contra = TypeVar("RequestT_contra", bound=BaseModel, contravariant=True)
 ResultT = TypeVar("ResultT", bound=BaseModel)
-ResultT_co = TypeVar("ResultT_co", bound=BaseModel, covariant=True)
+
+SYSTEM_TEMPLATE = "system"
 
 
 @dataclass
@@ -30,8 +38,20 @@ class TaskContext:
         self.llm_ms += completion.latency_ms
 
 
-class Task(Protocol[RequestT_contra, ResultT_co]):
-    async def run(self, request: RequestT_contra, ctx: TaskContext) -> ResultT_co: ...
+class Task(Protocol):
+    """What the handler runs; `TaskBase` implements everything but `run`."""
+
+    spec: ClassVar[TaskSpec]
+
+    async def run(self, request: Any, ctx: TaskContext) -> BaseModel: ...
+
+    def respond(self, result: Any, ctx: TaskContext, total_ms: float) -> BaseModel:
+        """The job's successful output, as its spec's response model."""
+        ...
+
+    def templates(self) -> tuple[str, ...]:
+        """The prompt templates the task renders (their versions go into the job's log line)."""
+        ...
 
     def warmup_schemas(self) -> list[dict[str, Any]]:
         """Decoding schemas to compile before the worker takes jobs."""
@@ -39,7 +59,23 @@ class Task(Protocol[RequestT_contra, ResultT_co]):
 
 
 class TaskBase(Generic[RequestT_contra, ResultT]):
-    """Default parts of a task; subclasses implement `run`."""
+    """Default parts of a task; subclasses set `spec` and implement `run`."""
+
+    spec: ClassVar[TaskSpec]
+
+    def respond(self, result: ResultT, ctx: TaskContext, total_ms: float) -> BaseModel:
+        return self.spec.response.model_validate(
+            {
+                "result": result,
+                "usage": ctx.usage,
+                "model": ctx.engine.model,
+                "timings_ms": Timings(total=total_ms, llm=ctx.llm_ms),
+            }
+        )
+
+    def templates(self) -> tuple[str, ...]:
+        """A grounded task renders the shared system prompt and the template named after it."""
+        return (SYSTEM_TEMPLATE, self.spec.name.value) if self.spec.decoding is not None else ()
 
     def warmup_schemas(self) -> list[dict[str, Any]]:
-        return []
+        return [decoding_schema(self.spec.decoding)] if self.spec.decoding is not None else []

@@ -6,29 +6,34 @@ behind it: the field's own word ids, or the doubtful words themselves.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
-from schemas.common import MAX_WORD_REFS
+from schemas.common import MAX_FIELD_VALUE, MAX_WORD_REFS
 from schemas.documents import OcrDocument, OcrField
 from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import Issue, IssueKind, Severity
 
-from .formats import is_valid, parse_amount, suggest_fix
+from .formats import Verdict, check_format, parse_amount
+from .normalize import squash_key
 
 CENT = Decimal("0.01")
-# Names the arithmetic check recognises, compared after `role_key`.
-SUBTOTAL_NAMES = frozenset({"subtotal", "sub_total", "net", "net_amount", "net_total", "total_net", "amount_net"})
-TAX_NAMES = frozenset({"tax", "vat", "tax_amount", "vat_amount", "sales_tax", "total_tax", "gst"})
-TOTAL_NAMES = frozenset(
-    {"total", "total_amount", "grand_total", "amount_due", "total_due", "gross", "gross_amount", "total_gross"}
+EXACT_DIGITS = 2 * MAX_FIELD_VALUE + 8
+"""Digits of decimal precision for the sum check: exact for any two amounts a field can hold."""
+MAX_MESSAGE = 500
+"""`Issue.message`'s limit."""
+
+
+def role_names(*names: str) -> frozenset[str]:
+    """Names the arithmetic check recognises, compared by `squash_key`."""
+    return frozenset(squash_key(n) for n in names)
+
+
+SUBTOTAL_NAMES = role_names("subtotal", "sub_total", "net", "net_amount", "net_total", "total_net", "amount_net")
+TAX_NAMES = role_names("tax", "vat", "tax_amount", "vat_amount", "sales_tax", "total_tax", "gst")
+TOTAL_NAMES = role_names(
+    "total", "total_amount", "grand_total", "amount_due", "total_due", "gross", "gross_amount", "total_gross"
 )
-
-
-def role_key(name: str) -> str:
-    """'Grand Total' and 'grand-total' → 'grand_total'."""
-    return re.sub(r"[\s\-]+", "_", name.strip().casefold())
 
 
 def find_field(document: OcrDocument, name: str) -> OcrField | None:
@@ -36,7 +41,7 @@ def find_field(document: OcrDocument, name: str) -> OcrField | None:
     exact = next((f for f in document.fields if f.name == name), None)
     if exact is not None:
         return exact
-    return next((f for f in document.fields if role_key(f.name) == role_key(name)), None)
+    return next((f for f in document.fields if squash_key(f.name) == squash_key(name)), None)
 
 
 def has_value(field: OcrField | None) -> bool:
@@ -90,40 +95,72 @@ def expected_field_issues(document: OcrDocument, expected: ExpectedField) -> Ite
             )
         return
     assert field is not None and field.value is not None
-    if expected.format is not FieldFormat.TEXT and not is_valid(field.value, expected.format):
-        yield Issue(
-            field=field.name,
-            kind=IssueKind.FORMAT_ERROR,
-            severity=Severity.MEDIUM,
-            message=f"not a valid {expected.format.value.replace('_', ' ')}",
-            word_ids=field.word_ids,
-            suggested_value=suggest_fix(field.value, expected.format),
-        )
+    if expected.format is not FieldFormat.TEXT:
+        yield from format_issues(field, expected.format)
+
+
+def format_issues(field: OcrField, fmt: FieldFormat) -> Iterator[Issue]:
+    """An invalid value is a format error; a doubtful one (a date valid only with day and month
+    swapped, or in an implausible year) is a low implausible-value issue with its suggestion."""
+    assert field.value is not None
+    check = check_format(field.value, fmt)
+    if check.verdict is Verdict.VALID:
+        return
+    doubtful = check.verdict is Verdict.DOUBTFUL
+    yield Issue(
+        field=field.name,
+        kind=IssueKind.IMPLAUSIBLE_VALUE if doubtful else IssueKind.FORMAT_ERROR,
+        severity=Severity.LOW if doubtful else Severity.MEDIUM,
+        message=check.reason if doubtful and check.reason else f"not a valid {fmt.value.replace('_', ' ')}",
+        word_ids=field.word_ids,
+        suggested_value=check.suggestion,
+    )
 
 
 def _role_field(document: OcrDocument, names: frozenset[str]) -> OcrField | None:
-    return next((f for f in document.fields if role_key(f.name) in names and has_value(f)), None)
+    return next((f for f in document.fields if squash_key(f.name) in names and has_value(f)), None)
+
+
+def _sum_check(subtotal: Decimal, tax: Decimal, total: Decimal) -> Decimal | None:
+    """subtotal + tax to the cent when it differs from `total` by more than a cent, else None.
+
+    Exact for every amount a field can hold (`EXACT_DIGITS`); an amount no decimal context can
+    hold (a huge exponent, a NaN or an infinity from a parser) counts as no number, not as a bug."""
+    with localcontext() as exact:
+        exact.prec = EXACT_DIGITS
+        try:
+            if not all(a.is_finite() for a in (subtotal, tax, total)) or abs(subtotal + tax - total) <= CENT:
+                return None
+            return (subtotal + tax).quantize(CENT)
+        except ArithmeticError:
+            return None
 
 
 def arithmetic_issues(document: OcrDocument) -> Iterator[Issue]:
     """subtotal + tax = total, within a cent, when all three fields exist and parse as amounts."""
     roles = [_role_field(document, names) for names in (SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES)]
-    if any(f is None or f.value is None for f in roles):
+    fields = [f for f in roles if f is not None and f.value is not None]
+    if len(fields) != len(roles):
         return
-    amounts = [parse_amount(f.value) for f in roles if f is not None and f.value is not None]
-    subtotal, tax, total = amounts
-    if subtotal is None or tax is None or total is None or abs(subtotal + tax - total) <= CENT:
+    try:
+        subtotal, tax, total = (parse_amount(f.value) for f in fields if f.value is not None)
+    except ArithmeticError:
+        return  # not a number any decimal context can hold: the check has nothing to compare
+    if subtotal is None or tax is None or total is None:
         return
-    expected = (subtotal + tax).quantize(CENT)
-    total_field = roles[2]
-    assert total_field is not None
+    expected = _sum_check(subtotal, tax, total)
+    if expected is None:
+        return
+    message = f"subtotal + tax = {expected}, but the total is {total}"
+    cited = list(dict.fromkeys(w for f in fields for w in f.word_ids))
     yield Issue(
-        field=total_field.name,
+        field=fields[2].name,
         kind=IssueKind.ARITHMETIC_MISMATCH,
         severity=Severity.HIGH,
-        message=f"subtotal + tax = {expected}, but the total is {total}",
-        word_ids=list(dict.fromkeys(w for f in roles if f is not None for w in f.word_ids)),
-        suggested_value=str(expected),
+        # amounts too long to quote (a message holds 500 characters) are left out, not cut
+        message=message if len(message) <= MAX_MESSAGE else "subtotal + tax does not equal the total",
+        word_ids=cited[:MAX_WORD_REFS],  # the subtotal's words first, then the tax's, then the total's
+        suggested_value=str(expected) if len(str(expected)) <= MAX_FIELD_VALUE else None,
     )
 
 

@@ -1,148 +1,116 @@
-"""Format validators for `ExpectedField.format`, and the amount parser the arithmetic check uses.
+"""Format checks for `ExpectedField.format`, each delegated to the library made for that format.
 
-Each validator answers "could this text be a value of that format?"; they are deliberately
-tolerant of layout (spaces, thousands separators, several date orders) and strict about content
-(IBAN check digits, calendar dates, digit counts), because a false format error costs a reviewer's
-time while a missed one is caught by the other checks.
+dates: dateparser (in `dates`); amounts, numbers and currencies: price-parser and babel (in
+`amounts`); IBANs: schwifty; phone numbers: phonenumbers; e-mail: email-validator. A field's
+language is unknown, so a value passes when it is valid in any common locale (`locales`).
+
+A check answers valid, doubtful or invalid. Doubtful is a value that reads as one of the format
+only after a fix a reviewer should confirm (a date with day and month swapped, an implausible
+year); it comes with that fix as a suggestion. An invalid value in a numeric format gets the
+suggestion of undoing OCR's letter-for-digit confusions, when that makes it valid.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
 from urllib.parse import urlsplit
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 
 from schemas.requests import FieldFormat
 
-# strptime formats, day-first before month-first: most of the invoices this serves are European.
-DATE_FORMATS = (
-    "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d",
-    "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%y", "%d/%m/%y",
-    "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y",
-    "%d %B %Y", "%d %b %Y", "%d. %B %Y", "%d-%b-%Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y",
-)  # fmt: skip
-MIN_YEAR, MAX_YEAR = 1900, 2100
+from .amounts import is_currency, number_values, parse_amount, parse_number
+from .dates import read_date
+from .locales import phone_regions
+from .normalize import OCR_DIGIT_LOOKALIKES
 
-CURRENCY_SYMBOLS = frozenset("$€£¥₹₽₩₺₪₫₴₦₱฿₡₲₵₸")
-_ISO_4217 = """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
-    BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP
-    GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD
-    KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK
-    NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD
-    SSP STN SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF
-    XPF YER ZAR ZMW ZWL"""
-CURRENCY_CODES = frozenset(_ISO_4217.split())
-# IBAN lengths by country (ISO 13616 registry); unknown countries only get the generic 15–34 range.
-IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
-    "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24,
-    "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21,
-    "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
-    "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31,
-    "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22,
-    "SA": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TN": 24, "TR": 26, "UA": 29, "VG": 24, "XK": 20,
-}  # fmt: skip
+__all__ = ["FormatCheck", "Verdict", "check_format", "is_valid", "parse_amount", "suggest_fix", "warm_up"]
 
-_AMOUNT = re.compile(r"^[+-]?(\d{1,3}([ .,'’]\d{3})+|\d+)([.,]\d{1,3})?$")
-_INTEGER = re.compile(r"^[+-]?(\d{1,3}([ ,.'’]\d{3})+|\d+)$")
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}([ ,'’]\d{3})+|\d+)?([.,]\d+)?$")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_PHONE_CHARS = re.compile(r"^\+?[\d\s()./-]+$")
+# No library knows the postal codes of every country; this only rejects what no country uses.
 _POSTAL_CODE = re.compile(r"^(?=.*\d)[A-Za-z0-9](?:[A-Za-z0-9 -]{1,8}[A-Za-z0-9])?$")
-_CURRENCY_CODE = re.compile(r"^\s*([A-Za-z]{3})(?![A-Za-z])|(?<![A-Za-z])([A-Za-z]{3})\s*$")
-_MONTH_NAME = re.compile(r"[A-Za-z]{3,}")
-_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
-# What OCR typically reads instead of a digit; used only to suggest a corrected value.
-_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5",
-                                   "s": "5", "B": "8", "Z": "2", "G": "6"})  # fmt: skip
 
 
-def _squeeze(text: str) -> str:
-    return " ".join(text.split())
+class Verdict(StrEnum):
+    VALID = "valid"
+    DOUBTFUL = "doubtful"
+    INVALID = "invalid"
 
 
-def _strip_currency(text: str) -> str:
-    """'EUR 1.234,50', '$12.50', '12,50 €' → the bare number."""
-    bare = text.strip()
-    code = _CURRENCY_CODE.search(bare)
-    if code is not None and (code.group(1) or code.group(2)).upper() in CURRENCY_CODES:
-        bare = bare[: code.start()] + bare[code.end() :]
-    return bare.strip().strip("".join(CURRENCY_SYMBOLS)).strip()
+@dataclass(frozen=True)
+class FormatCheck:
+    verdict: Verdict
+    reason: str | None = None  # for a doubtful value: why, in words composed here, never the value
+    suggestion: str | None = None
 
 
-def parse_amount(text: str) -> Decimal | None:
-    """A money amount as a Decimal, whichever of `.`/`,` is the decimal separator; None if not one."""
-    bare = text.strip()
-    sign = "-" if bare.startswith("-") or (bare.startswith("(") and bare.endswith(")")) else ""
-    bare = _strip_currency(bare.strip("()+-"))
-    if not _AMOUNT.match(bare):
-        return None
-    digits, decimals = bare, ""
-    last = max(bare.rfind("."), bare.rfind(","))
-    # The last separator is decimal unless exactly three digits follow it and it is the only kind
-    # of separator: '1.234' is read as thousands, as most invoices mean, but '0.125' is not.
-    thousands = len(bare) - last - 1 == 3 and not ("." in bare and "," in bare) and bare[:last] != "0"
-    if last >= 0 and not thousands:
-        digits, decimals = bare[:last], bare[last + 1 :]
-    digits = re.sub(r"[ .,'’]", "", digits)
-    try:
-        return Decimal(f"{sign}{digits}.{decimals or '0'}")
-    except InvalidOperation:
-        return None
+VALID = FormatCheck(Verdict.VALID)
+INVALID = FormatCheck(Verdict.INVALID)
 
 
 def is_date(text: str) -> bool:
-    value = _squeeze(text)
-    for pattern in DATE_FORMATS:
-        try:
-            parsed = datetime.strptime(value, pattern)
-        except ValueError:
-            continue
-        if MIN_YEAR <= parsed.year <= MAX_YEAR:
-            return True
-    return False
+    reading = read_date(text)
+    return reading is not None and reading.doubt is None
 
 
 def is_amount(text: str) -> bool:
     return parse_amount(text) is not None
 
 
-def is_integer(text: str) -> bool:
-    return bool(_INTEGER.match(text.strip()))
-
-
 def is_number(text: str) -> bool:
-    bare = text.strip()
-    return bool(_NUMBER.match(bare)) and any(c.isdigit() for c in bare)
+    return parse_number(text) is not None
+
+
+def is_integer(text: str) -> bool:
+    """A number with no decimal part as printed: '1 200' and '1.200' are, '12.5' and '12.0' are not."""
+    return any(value.as_tuple().exponent == 0 for value in number_values(text))
 
 
 def is_percentage(text: str) -> bool:
-    return is_number(text.strip().removesuffix("%").strip())
+    return is_number(text.strip().removesuffix("%"))
 
 
 def is_email(text: str) -> bool:
-    return bool(_EMAIL.match(text.strip()))
+    try:
+        validate_email(text.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def _is_valid_phone(text: str, region: str | None) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(text, region))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def is_phone(text: str) -> bool:
+    """Valid with its + prefix, or valid as dialled in some common locale's country (where '0049 …'
+    and '030 …' both resolve)."""
     bare = text.strip()
-    digits = sum(c.isdigit() for c in bare)
-    return bool(_PHONE_CHARS.match(bare)) and 7 <= digits <= 15 and "+" not in bare[1:]
+    if bare.startswith("+"):
+        return _is_valid_phone(bare, None)
+    return any(_is_valid_phone(bare, region) for region in phone_regions())
 
 
 def is_iban(text: str) -> bool:
-    """Country length (when known) and the ISO 7064 mod-97 check digits."""
-    iban = "".join(text.split()).upper()
-    if not _IBAN.match(iban) or len(iban) != IBAN_LENGTHS.get(iban[:2], len(iban)) or len(iban) > 34:
+    """Country, length, structure and the ISO 7064 mod-97 check digits, per schwifty's registry."""
+    try:
+        IBAN(text)
+    except (SchwiftyException, ValueError):
         return False
-    rearranged = iban[4:] + iban[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    return True
 
 
 def is_postal_code(text: str) -> bool:
-    return bool(_POSTAL_CODE.match(_squeeze(text)))
+    return bool(_POSTAL_CODE.match(" ".join(text.split())))
 
 
 def is_url(text: str) -> bool:
@@ -153,9 +121,11 @@ def is_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and "." in parts.netloc.strip(".")
 
 
-def is_currency(text: str) -> bool:
-    bare = text.strip()
-    return bare in CURRENCY_SYMBOLS or bare.upper() in CURRENCY_CODES
+def check_date(text: str) -> FormatCheck:
+    reading = read_date(text)
+    if reading is None:
+        return INVALID
+    return VALID if reading.doubt is None else FormatCheck(Verdict.DOUBTFUL, reading.doubt, reading.suggestion)
 
 
 VALIDATORS: dict[FieldFormat, Callable[[str], bool]] = {
@@ -177,15 +147,55 @@ NUMERIC_FORMATS = frozenset(
 )  # fmt: skip
 
 
-def is_valid(value: str, fmt: FieldFormat) -> bool:
+def _plain_check(value: str, fmt: FieldFormat) -> FormatCheck:
+    if fmt is FieldFormat.DATE:
+        return check_date(value)
     validator = VALIDATORS.get(fmt)
-    return validator is None or validator(value)
+    return VALID if validator is None or validator(value) else INVALID
+
+
+def _undo_digit_lookalikes(value: str) -> str:
+    """Letters read instead of digits, undone in the words that hold a digit: 'I2.O3.2O24' is fixed,
+    the month of '12 March 2O24' and the 'EUR' of 'EUR 1O.5O' are kept."""
+    words = value.split(" ")
+    return " ".join(w.translate(OCR_DIGIT_LOOKALIKES) if any(c.isdigit() for c in w) else w for w in words)
+
+
+@lru_cache(maxsize=4096)
+def check_format(value: str, fmt: FieldFormat) -> FormatCheck:
+    """Valid, doubtful (with a suggestion) or invalid (with a suggestion when an OCR fix validates)."""
+    result = _plain_check(value, fmt)
+    if result.verdict is not Verdict.INVALID or fmt not in NUMERIC_FORMATS:
+        return result
+    fixed = _undo_digit_lookalikes(value)
+    if fixed != value and _plain_check(fixed, fmt).verdict is Verdict.VALID:
+        return FormatCheck(Verdict.INVALID, suggestion=fixed)
+    return result
+
+
+# One value per library to load: dateparser's languages (a text in none of them tries them all),
+# CLDR's numeric date orders, number styles and currencies, phone metadata, the IBAN registry.
+_WARM_UP_VALUES = (
+    (FieldFormat.DATE, "no date, 1 1 2024"),
+    (FieldFormat.DATE, "12.03.2024"),
+    (FieldFormat.AMOUNT, "€ 1.234,56"),
+    (FieldFormat.CURRENCY, "Rs"),
+    (FieldFormat.PHONE, "030 1234567"),
+    (FieldFormat.IBAN, "DE89 3704 0044 0532 0130 00"),
+)
+
+
+def warm_up() -> None:
+    """Load now what the first check of each format would load (about a second), so that it is
+    spent at start-up rather than in the first job."""
+    for fmt, value in _WARM_UP_VALUES:
+        _plain_check(value, fmt)
+
+
+def is_valid(value: str, fmt: FieldFormat) -> bool:
+    return check_format(value, fmt).verdict is Verdict.VALID
 
 
 def suggest_fix(value: str, fmt: FieldFormat) -> str | None:
-    """For numeric formats, the value with OCR letter/digit confusions undone, if that validates."""
-    # a date with a month name ('12 March 2024') has letters that are not misread digits
-    if fmt not in NUMERIC_FORMATS or (fmt is FieldFormat.DATE and _MONTH_NAME.search(value)):
-        return None
-    fixed = value.translate(_DIGIT_LOOKALIKES)
-    return fixed if fixed != value and is_valid(fixed, fmt) else None
+    """The value as it most likely should read, for a doubtful or OCR-garbled value; else None."""
+    return check_format(value, fmt).suggestion

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from schemas.requests import GenerateRequest
+from schemas.requests import GenerateRequest, TaskName
 from schemas.results import GenerateResult
+from schemas.tasks import SPECS
 
 from ..engine import Messages, Sampling
 from ..structured import reserve_tokens
@@ -11,6 +12,8 @@ from .base import TaskBase, TaskContext
 
 
 class GenerateTask(TaskBase[GenerateRequest, GenerateResult]):
+    spec = SPECS[TaskName.GENERATE]
+
     async def run(self, request: GenerateRequest, ctx: TaskContext) -> GenerateResult:
         messages: Messages = []
         if request.system:
@@ -25,3 +28,10 @@ class GenerateTask(TaskBase[GenerateRequest, GenerateResult]):
         ctx.record(completion)
         # As in the first version, free text that stops at max_tokens is still a success.
         return GenerateResult(text=completion.text, tokens_generated=completion.completion_tokens)
+
+    def respond(self, result: GenerateResult, ctx: TaskContext, total_ms: float) -> GenerateResult:
+        """Exactly the first version's three keys: existing clients parse no envelope."""
+        return result
+
+
+TASK = GenerateTask()

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from prompts.render import render
 from schemas.common import DecodingModel
-from schemas.documents import OcrDocument, OcrField
+from schemas.documents import OcrDocument
 
 from ..engine import Messages
 from ..errors import InvalidOutput
@@ -55,19 +55,3 @@ def require_known(name: str | None, known: Collection[str], what: str) -> None:
 
 def document_word_ids(document: OcrDocument) -> list[str]:
     return [word.id for page in document.pages for word in page.words]
-
-
-def one_line(text: str, limit: int = 120) -> str:
-    """A value as one short prompt line: no newlines (they would start a fake prompt line)."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else f"{flat[: limit - 1]}…"
-
-
-def percent(confidence: float | None) -> str:
-    return "?" if confidence is None else str(round(confidence * 100))
-
-
-def field_line(field: OcrField) -> str:
-    """`name|value|confidence %|word ids`: one extracted field in a prompt."""
-    value = "" if field.value is None else one_line(field.value)
-    return f"{field.name}|{value}|{percent(field.confidence)}|{' '.join(field.word_ids)}"

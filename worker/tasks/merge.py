@@ -9,22 +9,29 @@ Confidence of the result:
 - vote and llm: the share of the vote behind the value (near readings count in part, see
   `alignment.support`) times the noisy-OR of the confidences of the passes that gave it;
 - null (the model rejected every candidate, or there was none): 0.
+
+Limit: a result holds at most MAX_FIELDS (200) fields, as `fields` in a request does. Without
+`fields`, passes that name more distinct fields (names compared by `normalize.squash_key`) are
+merged for the first 200 names in the result's order (sorted by name); the rest are left out,
+and `omitted_fields` counts them.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from prompts.lines import conflict_line
+from schemas.common import MAX_FIELDS
 from schemas.decoding import MergeDecoding
 from schemas.narrowing import narrow_merge
-from schemas.requests import MergeRequest
+from schemas.requests import MergeRequest, TaskName
 from schemas.results import Alternative, MergedField, MergeMethod, MergeResult
+from schemas.tasks import SPECS
 
 from ..errors import InvalidOutput
 from .alignment import UNANIMOUS_FLOOR, AlignedField, align, corroboration, support
 from .base import TaskBase, TaskContext
-from .grounding import ask, chat, percent, require_known
+from .grounding import ask, chat, require_known
 
 Choices = dict[str, str | None]
 
@@ -32,16 +39,6 @@ Choices = dict[str, str | None]
 def candidates(field: AlignedField) -> list[str]:
     """One value per group of agreeing readings: what the model may choose from."""
     return sorted(group.value for group in field.groups)
-
-
-def conflict_line(field: AlignedField) -> str:
-    """`name: "value" (source:confidence …) | …` with values as JSON strings, so the model sees
-    exactly the spelling it must answer with."""
-    readings = []
-    for group in field.groups:
-        votes = " ".join(f"{v.source}:{percent(v.confidence)}" for v in group.votes)
-        readings.append(f"{json.dumps(group.value, ensure_ascii=False)} ({votes})")
-    return f"{field.name}: {' | '.join(readings)}"
 
 
 def merged(field: AlignedField, value: str | None, method: MergeMethod) -> MergedField:
@@ -109,11 +106,17 @@ async def ask_model(conflicts: list[AlignedField], ctx: TaskContext) -> Choices:
 
 
 class MergeTask(TaskBase[MergeRequest, MergeResult]):
+    spec = SPECS[TaskName.MERGE]
+
     async def run(self, request: MergeRequest, ctx: TaskContext) -> MergeResult:
-        fields = align(request.passes, request.fields)
+        aligned = align(request.passes, request.fields)
+        fields = aligned[:MAX_FIELDS]  # the limit rule: see the module doc
         conflicts = [f for f in fields if is_conflict(f)]
         choices = await ask_model(conflicts, ctx) if conflicts and request.use_llm else {}
-        return MergeResult(fields=[settle(f, choices) for f in fields])
+        return MergeResult(fields=[settle(f, choices) for f in fields], omitted_fields=len(aligned) - len(fields))
 
     def warmup_schemas(self) -> list[dict[str, Any]]:
         return [narrow_merge([("field", ["a", "b"])])]
+
+
+TASK = MergeTask()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..common import DecodingModel
-from ..decoding import DECODING_MODELS, AnalyzeDecoding, LocateDecoding, MergeDecoding, decoding_schema
-from ..narrowing import narrow_analyze, narrow_locate, narrow_merge
+from schemas.common import DecodingModel
+from schemas.decoding import AnalyzeDecoding, LocateDecoding, MergeDecoding, decoding_schema
+from schemas.narrowing import narrow_analyze, narrow_locate, narrow_merge
+from schemas.tasks import DECODING_MODELS
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .export import ERROR_CODE, JOB_INPUT, RESULT_MODELS, shared_definitions
+from .jsonschema import ERROR_CODE, JOB_INPUT, RESULT_MODELS, shared_definitions
 
 API_VERSION = "0.1.0"
 SERVER = "https://api.runpod.ai/v2/{endpoint_id}"

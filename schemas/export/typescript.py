@@ -16,8 +16,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .export import canonical, shared_definitions
-from .export_openapi import envelope_schemas
+from .jsonschema import canonical, shared_definitions
+from .openapi import envelope_schemas
 
 JSON2TS = "json-schema-to-typescript@16.0.0"
 PRETTIER = "prettier@3.10.1"
@@ -45,7 +45,7 @@ class TypeScriptError(RuntimeError):
 
 
 def npm_prefix() -> Path:
-    default = Path(__file__).resolve().parents[1] / ".cache" / "npm"
+    default = Path(__file__).resolve().parents[2] / ".cache" / "npm"
     return Path(os.environ.get("SCHEMAS_NPM_PREFIX", default))
 
 

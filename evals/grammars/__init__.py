@@ -3,7 +3,7 @@
 Each adapter compiles a JSON Schema the way vLLM's backend does with the worker's settings
 (`disable_any_whitespace: true`; outlines has no such option in vLLM and keeps its default `[ ]?`
 whitespace), against a real tokenizer, and exposes the token mask and the advance step. The grammar
-tests (tests/grammars) and the benchmark (`python -m schemas bench`) both use these, so what is
+tests (tests/grammars) and the benchmark (`python -m evals.grammars.bench`) both use these, so what is
 tested is what is timed. The libraries are imported lazily: the contract does not depend on them.
 
 Modules: `vocab` (the tokenizer, masks), `interface` (the Library/Grammar/Matcher protocols),

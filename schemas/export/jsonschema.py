@@ -1,12 +1,5 @@
-"""Export the contract as files: JSON Schemas, an OpenAPI document and TypeScript types.
-
-`python -m schemas export --out DIR` writes, deterministically:
-- `<Model>.json` for each request and result model, `JobInput.json` (the discriminated union a
-  runsync `input` holds) and `ErrorCode.json`;
-- `<Task>Decoding.json`: the static decoding schema of each task, exactly what grammars compile
-  (one flat folder, so the package data glob `generated/*` ships every file);
-- `openapi.json`: RunPod's `/run`, `/runsync` and `/status/{id}` around those schemas;
-- `types.d.ts`: TypeScript types of all of the above (json-schema-to-typescript, run by node).
+"""The contract as JSON Schema documents: one per request and response model, the union a
+runsync `input` holds (`JobInput`), the error codes, and each task's static decoding schema.
 
 Requests (and decoding models) are exported in Pydantic's validation mode: what the worker
 accepts. Results are exported in serialization mode with every field required, since the worker
@@ -20,19 +13,17 @@ import ast
 import inspect
 import json
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import core_schema
 
-from .decoding import DECODING_MODELS, decoding_schema
-from .errors import ErrorCode
-from .requests import AnalyzeRequest, GenerateRequest, LocateRequest, MergeRequest, TaskRequest
-from .results import AnalyzeResponse, GenerateResult, LocateResponse, MergeResponse
+from ..decoding import decoding_schema
+from ..errors import ErrorCode
+from ..tasks import DECODING_MODELS, TASK_SPECS, job_input_adapter
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_BASE = "https://qwen-llm-service/schemas/"
@@ -40,18 +31,8 @@ JOB_INPUT = "JobInput"
 ERROR_CODE = "ErrorCode"
 ERROR_CODE_SUMMARY = "Stable error codes of the service: a failed job's message starts with `<code>: `."
 
-REQUEST_MODELS: dict[str, type[BaseModel]] = {
-    "GenerateRequest": GenerateRequest,
-    "AnalyzeRequest": AnalyzeRequest,
-    "LocateRequest": LocateRequest,
-    "MergeRequest": MergeRequest,
-}
-RESULT_MODELS: dict[str, type[BaseModel]] = {
-    "GenerateResult": GenerateResult,
-    "AnalyzeResponse": AnalyzeResponse,
-    "LocateResponse": LocateResponse,
-    "MergeResponse": MergeResponse,
-}
+REQUEST_MODELS: dict[str, type[BaseModel]] = {spec.request.__name__: spec.request for spec in TASK_SPECS}
+RESULT_MODELS: dict[str, type[BaseModel]] = {spec.response.__name__: spec.response for spec in TASK_SPECS}
 JOB_INPUT_DESCRIPTION = (
     "A runsync `input`: one request, discriminated on `task`. An object with `prompt` and no "
     "`task` is the first version's raw call and is read as `generate`."
@@ -69,10 +50,6 @@ class OutputSchema(GenerateJsonSchema):
         if self.mode == "serialization":
             return True
         return super().field_is_required(field, total)
-
-
-def job_input_adapter() -> TypeAdapter[Any]:
-    return TypeAdapter(TaskRequest)
 
 
 def enum_member_docs(enum: type[Enum]) -> dict[str, str]:
@@ -163,33 +140,3 @@ def canonical(node: Any, properties_map: bool = False) -> Any:
 
 def dump_json(document: Any) -> str:
     return json.dumps(canonical(document), indent=2, ensure_ascii=False) + "\n"
-
-
-def render(*, typescript: bool = True) -> dict[str, str]:
-    """Every exported file's text, by relative path (types.d.ts only when `typescript`)."""
-    from .export_openapi import openapi_document
-    from .export_ts import render_typescript
-
-    files = {path: dump_json(doc) for path, doc in schema_documents().items()}
-    files["openapi.json"] = dump_json(openapi_document())
-    if typescript:
-        files["types.d.ts"] = render_typescript()
-    return dict(sorted(files.items()))
-
-
-def write(out: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write `files` under `out` (bytes exactly as given, LF endings); returns the paths written."""
-    written = []
-    for rel, text in files.items():
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        written.append(path)
-    return written
-
-
-def stale_files(out: Path, expected: Iterable[str]) -> list[str]:
-    """Files under `out` that an export would not write (left over from renamed models)."""
-    keep = set(expected)
-    found = (p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    return sorted(rel for rel in found if rel not in keep and not rel.endswith(".md"))

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ..bounds import max_output_tokens
+from schemas.bounds import max_output_tokens
+
 from .interface import Grammar
 from .vocab import Mask, Vocab, allowed_tokens, allows
 

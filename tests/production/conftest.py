@@ -1,0 +1,134 @@
+"""`python -m worker` in production mode (RunPod's job loop) against the job-queue host.
+
+Real vLLM on CPU with SmolLM2; the runpod SDK at its default log level (the worker sets it). One
+worker per test module: a vLLM start takes 20-40 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil  # type: ignore[import-untyped]
+import pytest
+
+from ..conftest import free_port
+from .host import JobQueueHost, running_host
+
+WORKER_ENV = {
+    "MODEL_PRESET": "smollm2-135m",
+    "MAX_MODEL_LEN": "4096",
+    "CPU_KVCACHE_SPACE_GIB": "1",
+    "JOB_TIMEOUT_S": "120",
+    "ENGINE_START_TIMEOUT_S": "300",
+}
+COUNTING = "Count from 1 to 5000, separated by commas: 1, 2, 3, 4,"
+"""A prompt SmolLM2 continues for thousands of tokens at temperature 0: a job that runs long."""
+
+
+@dataclass
+class Worker:
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+    engine_port: int
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def job_lines(self) -> dict[str, dict[str, Any]]:
+        """The worker's job log lines by job id (each line one JSON object)."""
+        lines: dict[str, dict[str, Any]] = {}
+        for line in self.output().splitlines():
+            if line.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    record = json.loads(line)
+                    if record.get("message") == "job":
+                        lines[str(record.get("id"))] = record
+        return lines
+
+    def wait_job_line(self, job_id: str, timeout_s: float = 10) -> dict[str, Any]:
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end:
+            if job_id in (lines := self.job_lines()):
+                return lines[job_id]
+            time.sleep(0.2)
+        raise AssertionError(f"no job line for {job_id}:\n{self.output()[-3000:]}")
+
+    def descendants(self) -> list[psutil.Process]:
+        children: list[psutil.Process] = psutil.Process(self.proc.pid).children(recursive=True)
+        return children
+
+    def engine_process(self) -> psutil.Process:
+        """The vLLM API server the worker started (its direct child)."""
+        for child in psutil.Process(self.proc.pid).children():
+            if any("vllm" in part for part in child.cmdline()):
+                return child
+        raise AssertionError("the worker has no vLLM child")
+
+    def running_requests(self) -> float:
+        """vLLM's own count of requests being generated (Prometheus `/metrics`)."""
+        text = httpx.get(f"http://127.0.0.1:{self.engine_port}/metrics", timeout=5).text
+        values = [
+            float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("vllm:num_requests_running")
+        ]
+        return sum(values)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_worker(host: JobQueueHost, workdir: Path, **overrides: str) -> Worker:
+    """Start the worker and return once its job loop has asked the host for work."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("RUNPOD_", "LOG_", "ENGINE_", "MAX_"))}
+    port = free_port()
+    env = {**inherited, **WORKER_ENV, **host.worker_environment(), "ENGINE_PORT": str(port), **overrides}
+    log_path = workdir / "worker.log"
+    with log_path.open("wb") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "worker"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    worker = Worker(proc, log_path, port)
+    end = time.monotonic() + 420
+    while not host.record.takes:
+        if proc.poll() is not None or time.monotonic() > end:
+            worker.stop()
+            pytest.fail(f"the worker did not start taking jobs (exit {proc.returncode}):\n{worker.output()[-4000:]}")
+        time.sleep(0.5)
+    return worker
+
+
+def survivors(processes: list[psutil.Process]) -> list[str]:
+    """Those of `processes` still running (zombies count as gone)."""
+    alive = []
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(f"{process.pid} {' '.join(process.cmdline())[:120]}")
+    return alive
+
+
+@pytest.fixture(scope="module")
+def host() -> Iterator[JobQueueHost]:
+    with running_host() as queue_host:
+        yield queue_host
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("production-worker")
