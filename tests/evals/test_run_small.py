@@ -17,6 +17,7 @@ import pytest
 from evals.__main__ import main
 from evals.records import METHODS, DocRecord
 from evals.report import write_report
+from evals.variants import PHENOMENA
 from worker.supervisor import EngineProcess
 
 pytestmark = pytest.mark.engine
@@ -87,7 +88,9 @@ def test_metrics_present_in_range_and_sourced(run_dir: Path, cpu_server: EngineP
     assert all(s["n"] == 12 for s in fields["overall"].values())  # 6 fields × 2 receipts
     boxed = sum(len(r["truth_boxes"]) for r in json.loads((run_dir / "records.json").read_text()))
     assert metrics["locate"]["n"] == boxed >= 10  # a field absent from the page has no box
-    assert set(metrics["phenomena"]) >= {"plain"} and metrics["stages"]["per_doc_ms"] > 0
+    # which phenomena a small sample shows depends on its seeds: only known ones, and some
+    assert metrics["phenomena"] and set(metrics["phenomena"]) <= {*PHENOMENA, "plain"}
+    assert metrics["stages"]["per_doc_ms"] > 0
     for scores in metrics["issues"].values():
         assert scores["tp"] + scores["fp"] + scores["fn"] + scores["tn"] in (12, 24)
     assert metrics["usage"]["grammar"]["llm_calls_per_doc"] >= 2  # analyze on both engines' output

@@ -13,13 +13,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evals.grammars import LIBRARIES, Grammar, Vocab, draw, example_schemas
+from evals.grammars import LIBRARIES, Grammar, GrammarUnsupportedError, Vocab, draw, example_schemas
 
-from .capabilities import ADDED_IN_STRING, DOC, EXPECTED, render
-from .checks import FREE_STRING, Measurements, Outcome, added_tokens_in_string, check_accepts, check_walks
+from .capabilities import ADDED_IN_STRING, DOC, EXPECTED, OUTLINES_TOO_SLOW, render
+from .checks import FREE_STRING, Finding, Measurements, Outcome, added_tokens_in_string, check_accepts, check_walks
 
 EXAMPLES = [ex.name for ex in example_schemas()]
 CELLS = list(itertools.product(LIBRARIES, EXAMPLES))
+
+
+def skip_if_too_slow_here(found: Finding, expected: Finding) -> None:
+    """outlines' verdict needs its Index built within vLLM's 5 s (of CPU here). How fast that is
+    depends on the processor: on a slower one a schema that holds elsewhere times out, and its
+    soundness cannot be measured. That is a skip naming the reason, never a pass."""
+    if found == OUTLINES_TOO_SLOW and expected != OUTLINES_TOO_SLOW:
+        pytest.skip(f"this CPU needs over vLLM's budget to build the outlines Index; expected {expected.outcome}")
 
 
 def test_expected_covers_every_cell() -> None:
@@ -30,6 +38,7 @@ def test_expected_covers_every_cell() -> None:
 def test_accepts_valid_instances(measurements: Measurements, library: str, example: str) -> None:
     found = measurements.accepts(library, example)
     expected = EXPECTED[library, example].accepts
+    skip_if_too_slow_here(found, expected)
     assert found == expected, f"(a) {library} {example}: measured {found}\n{found.example}"
 
 
@@ -37,12 +46,18 @@ def test_accepts_valid_instances(measurements: Measurements, library: str, examp
 def test_random_walks_are_valid_and_bounded(measurements: Measurements, library: str, example: str) -> None:
     found = measurements.walks(library, example)
     expected = EXPECTED[library, example].walks
+    skip_if_too_slow_here(found, expected)
     assert found == expected, f"(b) {library} {example}: measured {found}\n{found.example}"
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
 def test_added_tokens_allowed_inside_strings(measurements: Measurements, library: str) -> None:
-    grammar = measurements.library(library).compile(FREE_STRING)
+    try:
+        grammar = measurements.library(library).compile(FREE_STRING)
+    except GrammarUnsupportedError as exc:
+        if str(exc) == OUTLINES_TOO_SLOW.reasons[0]:
+            pytest.skip("this CPU needs over vLLM's budget to build the outlines Index for a free string")
+        raise
     assert added_tokens_in_string(grammar, measurements.vocab) == ADDED_IN_STRING[library]
 
 

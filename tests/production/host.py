@@ -71,6 +71,8 @@ class Record:
     stop_polls: int = 0
     in_flight: list[tuple[float, int]] = field(default_factory=list)
     bad_requests: list[str] = field(default_factory=list)
+    untaken: int = 0
+    """Jobs of takes the worker hung up on before they reached it, put back in the queue."""
 
 
 class JobQueueHost(ThreadingHTTPServer):
@@ -162,6 +164,20 @@ class JobQueueHost(ThreadingHTTPServer):
             self._changed.notify_all()
             return jobs
 
+    def untake(self, jobs: list[dict[str, Any]]) -> None:
+        """The worker hung up before the jobs of a take reached it: back to the head of the queue,
+        as if never taken (else a test would wait for answers to jobs the worker never saw)."""
+        ids = {j["id"] for j in jobs}
+        with self._changed:
+            self._queue = [*jobs, *self._queue]
+            self._taken.difference_update(ids)
+            for take in reversed(self.record.takes):
+                if ids & set(take.ids):
+                    take.ids[:] = [i for i in take.ids if i not in ids]
+                    break
+            self.record.untaken += len(ids)
+            self._changed.notify_all()
+
     def stop_signals(self) -> list[str]:
         end = time.monotonic() + self.hold_s
         with self._changed:
@@ -203,7 +219,10 @@ class _Handler(BaseHTTPRequestHandler):
             jobs = self.server.take(size, batch, query.get("job_in_progress", ["?"])[0])
             if not jobs:
                 return self._send(204, None)
-            return self._send(200, jobs if batch else jobs[0])
+            try:
+                return self._send(200, jobs if batch else jobs[0])
+            except (BrokenPipeError, ConnectionResetError):
+                return self.server.untake(jobs)
         if kind == "job-stop" and parts[1:] == [WORKER_ID]:
             stops = self.server.stop_signals()
             return self._send(200, {"jobsToStop": stops}) if stops else self._send(204, None)
