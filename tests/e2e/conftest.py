@@ -7,6 +7,7 @@ send real HTTP runsync requests, exactly as a backend would.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,18 +30,26 @@ def worker_log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("worker") / "worker.log"
 
 
-@pytest.fixture(scope="session")
-def worker_api(smollm2_dir: Path, worker_log_path: Path) -> Iterator[str]:
+@contextmanager
+def local_worker(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """`python -m worker --rp_serve_api` with `env` (its engine takes a free port), logging to
+    `log_path`; yields the local API's base URL and stops the worker and its engine on exit."""
     port = free_port()
-    with worker_log_path.open("wb") as log:
+    with log_path.open("wb") as log:
         try:
-            proc = start_local_worker(port, WORKER_ENV, log=log, timeout_s=420)  # its engine takes a free port
+            proc = start_local_worker(port, env, log=log, timeout_s=420)
         except WorkerStartError as exc:
             pytest.fail(str(exc))
         try:
             yield f"http://127.0.0.1:{port}"
         finally:
             stop_local_worker(proc)
+
+
+@pytest.fixture(scope="session")
+def worker_api(smollm2_dir: Path, worker_log_path: Path) -> Iterator[str]:
+    with local_worker(WORKER_ENV, worker_log_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -20,10 +20,7 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from evals.local_worker import WorkerStartError, start_local_worker, stop_local_worker
-
-from ..conftest import free_port
-from .conftest import WORKER_ENV
+from .conftest import WORKER_ENV, local_worker
 
 pytestmark = [pytest.mark.e2e]
 CONFORMANCE_RUNS = 8
@@ -39,18 +36,9 @@ class Receipt(BaseModel):
 
 @pytest.fixture(scope="module")
 def streaming_worker(smollm2_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
     log_path = tmp_path_factory.mktemp("streaming-worker") / "worker.log"
-    env = {**WORKER_ENV, "ENGINE_PORT": str(free_port()), "STREAMING": "true"}
-    with log_path.open("wb") as log:
-        try:
-            proc = start_local_worker(port, env, log=log, timeout_s=420)
-        except WorkerStartError as exc:
-            pytest.fail(str(exc))
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop_local_worker(proc)
+    with local_worker({**WORKER_ENV, "STREAMING": "true"}, log_path) as url:
+        yield url
 
 
 def runsync(worker: str, job_input: dict[str, Any]) -> dict[str, Any]:
