@@ -1,5 +1,6 @@
 """python -m evals run (--docs N | --dir DOCS) --out DIR [--engine-url URL] [--seed S] [--levels 0,1,2,3] [--no-llm]
-python -m evals example-dir OUT [--docs N] [--seed S]"""
+python -m evals example-dir OUT [--docs N] [--seed S]
+python -m evals calibrate RECORDS.json [...] --preset NAME --out worker/calibration_maps/NAME.json"""
 
 from __future__ import annotations
 
@@ -43,26 +44,40 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--levels", type=_ints, help="degradation levels, e.g. 0,2 (default: all; --dir: 0)")
     r.add_argument("--layouts", type=_layouts, default=LAYOUTS, help="cycled through, e.g. receipt")
     r.add_argument("--naive-max-tokens", type=int, default=768, help="answer budget of the naive path")
-    r.add_argument("--concurrency", type=int, default=1, help="documents at once (1: clean single-job latencies)")
+    r.add_argument("--naive-docs", type=int, default=1, help="naive baseline on the first N documents per level")
+    r.add_argument("--concurrency", type=int, default=4, help="documents at once (1: clean single-job latencies)")
     r.add_argument("--sample-pages", type=int, default=4, help="pages drawn with boxes in the report")
     e = commands.add_parser("example-dir", help="write a small --dir folder: synthetic PDFs and PNGs with truth files")
     e.add_argument("out", type=Path)
     e.add_argument("--docs", type=int, default=4)
     e.add_argument("--seed", type=int, default=0)
+    c = commands.add_parser("calibrate", help="fit the worker's confidence maps on runs' records (CALIBRATION=false)")
+    c.add_argument("records", type=Path, nargs="+", help="records.json of one or more runs")
+    c.add_argument("--preset", required=True, help="the model preset the map is for, e.g. smollm2-135m")
+    c.add_argument("--out", type=Path, required=True, help="the map file, e.g. worker/calibration_maps/PRESET.json")
+    c.add_argument("--min-pairs", type=int, default=30, help="a kind with fewer pairs keeps raw confidences")
     return p
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "calibrate":
+        from evals.calibration import calibrate
+
+        try:
+            calibrate(args.records, args.preset, args.out, args.min_pairs)
+        except ValueError as exc:  # an unknown preset, or records whose confidences were already mapped
+            raise SystemExit(f"calibrate: {exc}") from None
+        return
     if args.command == "example-dir":
         for path in write_example(args.out, args.docs, args.seed):
             print(path)
         return
     if (args.docs is None) == (args.dir is None):
         raise SystemExit("give either --docs N (synthetic pages) or --dir DOCS (your documents)")
-    if (args.docs is not None and args.docs < 1) or args.concurrency < 1 or args.dpi < 36:
-        raise SystemExit("--docs and --concurrency must be at least 1, --dpi at least 36")
+    if (args.docs is not None and args.docs < 1) or args.concurrency < 1 or args.dpi < 36 or args.naive_docs < 0:
+        raise SystemExit("--docs and --concurrency must be at least 1, --naive-docs at least 0, --dpi at least 36")
     levels = args.levels or ((0, 1, 2, 3) if args.dir is None else (0,))
     config = RunConfig(
         docs=args.docs or 0,
@@ -72,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         levels=levels,
         layouts=args.layouts,
         naive_max_tokens=args.naive_max_tokens,
+        naive_docs=args.naive_docs,
         sample_pages=args.sample_pages,
         concurrency=args.concurrency,
         dir=args.dir,

@@ -61,12 +61,21 @@ class GroundTruth(BaseModel):
     """A user's document: label words per field where its truth gives them."""
     source: str | None = None
     """A user's document: its file (page images are read from it again for the report)."""
+    field_pages: dict[str, int] = {}
+    """A user's document of several pages: the page (0-based) of each field printed after the first."""
 
 
 @dataclass(frozen=True)
 class SyntheticDoc:
     image: Image.Image
+    """The first page (a synthetic document has only this one)."""
     truth: GroundTruth
+    more_pages: tuple[Image.Image, ...] = ()
+    """A user's document of several pages: the pages after the first."""
+
+    @property
+    def pages(self) -> tuple[Image.Image, ...]:
+        return (self.image, *self.more_pages)
 
     def png_bytes(self) -> bytes:
         buf = io.BytesIO()
@@ -126,10 +135,14 @@ LEVELS = (
 
 def degrade(doc: SyntheticDoc, level: int, seed: int | None = None, spec: Degradation | None = None) -> SyntheticDoc:
     """The page at strength `level` (0..3) or with `spec`; truth boxes follow rotation and scale."""
-    image, mapping = degrade_image(doc.image, level, doc.truth.seed if seed is None else seed, spec)
-    t = doc.truth
+    seed = doc.truth.seed if seed is None else seed
+    image, mapping = degrade_image(doc.image, level, seed, spec)
+    later = [degrade_image(page, level, seed + n, spec) for n, page in enumerate(doc.more_pages, 1)]
+    maps, t = [mapping, *(m for _, m in later)], doc.truth
     words = tuple(TruthWord(text=w.text, bbox=mapping(w.bbox)) for w in t.words)
-    fields = {k: f.model_copy(update={"bbox": _moved(f, words, mapping)}) for k, f in t.fields.items()}
+    fields = {
+        k: f.model_copy(update={"bbox": _moved(f, words, maps[t.field_pages.get(k, 0)])}) for k, f in t.fields.items()
+    }
     truth = t.model_copy(
         update={
             "doc_id": f"{t.doc_id}-d{level}",
@@ -140,7 +153,7 @@ def degrade(doc: SyntheticDoc, level: int, seed: int | None = None, spec: Degrad
             "fields": fields,
         }
     )
-    return SyntheticDoc(image, truth)
+    return SyntheticDoc(image, truth, tuple(page for page, _ in later))
 
 
 def _moved(f: TruthField, words: tuple[TruthWord, ...], mapping: _Geometry) -> Box | None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
+from evals.printed_labels import INVOICE_WORDS, localized_labels
 from schemas.documents import OcrDocument, OcrField, OcrWord
 
 AMOUNT = re.compile(r"\d{1,3}(?:[,. ]?\d{3})*[.,]\d{2}(?!\d)")
@@ -58,15 +60,23 @@ LABELS: dict[str, tuple[tuple[str, Kind, tuple[str, ...]], ...]] = {
         ("city", "text", ("city", "town")),
     ),
 }
+LABELS = {lay: tuple((n, k, ls + localized_labels().get((lay, n), ())) for n, k, ls in s) for lay, s in LABELS.items()}
+"""Plus the labels the Dutch, German and French synthetic pages print (`evals.printed_labels`)."""
 Spec = tuple[str, Kind, tuple[str, ...]]
 """(field name, kind, label words) of one field to read."""
 KINDS = ("header", "text", "amount", "date", "iban", "email", "phone", "integer")
-TITLES = {"invoice", "receipt"}
 FRAME = " |[]_"  # stripped from value ends: form-box edges the engine read as text
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9#]", "", text.lower())
+    """Letters and digits of any script, casefolded and without accents: OCR often drops an accent
+    or an umlaut ("Vollstandiger"), and "Straße" is "strasse" either way."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    return "".join(c for c in folded if c.isalnum() or c == "#")
+
+
+TITLES = {"invoice", "receipt"} | {_norm(words[0]) for words in INVOICE_WORDS.values()}
+"""A page's title is no vendor name, in any language the synthetic pages print."""
 
 
 def _cy(w: OcrWord) -> float:
@@ -142,10 +152,15 @@ def _label_end(line: list[OcrWord], start: int, label: str) -> int:
     return -1
 
 
-def _after_label(lines: list[list[OcrWord]], labels: tuple[str, ...]) -> list[tuple[list[OcrWord], list[OcrWord]]]:
-    """(words right of the label on its line, words of the line below it) for each label found."""
+def _after_label(
+    lines: list[list[OcrWord]], labels: tuple[str, ...], rivals: tuple[str, ...] = ()
+) -> list[tuple[list[OcrWord], list[OcrWord]]]:
+    """(words right of the label on its line, words of the line below it) for each label found; where a
+    longer label of another field (`rivals`) starts at the same word, it is that field's ("Adresse
+    e-mail" is the email's label, not the street's "Adresse")."""
     found: list[tuple[list[OcrWord], list[OcrWord]]] = []
     ordered = sorted((_norm(label) for label in labels), key=len, reverse=True)
+    longer = sorted({_norm(r) for r in rivals} - set(ordered), key=len, reverse=True)
     for n, line in enumerate(lines):
         for i, word in enumerate(line):
             if i and word.bbox[0] - line[i - 1].bbox[2] <= 1.2 * _h(word):
@@ -155,7 +170,7 @@ def _after_label(lines: list[list[OcrWord]], labels: tuple[str, ...]) -> list[tu
                 found.append(([word.model_copy(update={"text": tail.strip()}), *line[i + 1 :]], []))
                 continue
             end = next((e for e in (_label_end(line, i, label) for label in ordered) if e > 0), -1)
-            if end < 0:
+            if end < 0 or any(_label_end(line, i, rival) > end for rival in longer):
                 continue
             below = [w for w in (lines[n + 1] if n + 1 < len(lines) else []) if w.bbox[2] > word.bbox[0] - _h(word)]
             near = below and _cy(below[0]) - _cy(word) < 3.5 * _h(word)
@@ -239,13 +254,17 @@ def field_specs(
 
 def extract_fields(doc: OcrDocument, layout: str | Sequence[Spec]) -> list[OcrField]:
     """Read the fields (a layout's, or `field_specs`) off the OCR words by labels, regexes and position
-    (never the truth)."""
-    lines = [line for page in doc.pages for line in group_lines(page.words)]
+    (never the truth). Every page is searched, in page order; lines (and a value below its label) are
+    rebuilt within a page, never across two."""
+    pages = [group_lines(page.words) for page in sorted(doc.pages, key=lambda p: p.index)]
+    lines = [line for page in pages for line in page]
     fields: list[OcrField] = []
-    for name, kind, labels in LABELS[layout] if isinstance(layout, str) else layout:
+    specs = LABELS[layout] if isinstance(layout, str) else layout
+    every_label = tuple(label for _, _, labels in specs for label in labels)
+    for name, kind, labels in specs:
         hit = _header(lines) if kind == "header" else None
-        for right, below in _after_label(lines, labels):
-            hit = hit or _value(kind, right, below)
+        for right, below in (found for page in pages for found in _after_label(page, labels, every_label)):
+            hit = hit or _value(kind, right, below)  # the first page that prints the label with a value
         hit = hit or _fallback(kind, lines)
         if hit is None:
             fields.append(OcrField(name=name))

@@ -20,6 +20,15 @@ from faker import Faker
 from PIL import Image, ImageFont
 
 from evals.canvas import Box, Canvas, TruthField, TruthWord, font, union
+from evals.printed_labels import (
+    FORM_LABELS,
+    FORM_WORDS,
+    INVOICE_LABELS,
+    INVOICE_WORDS,
+    RECEIPT_LABELS,
+    RECEIPT_WORDS,
+    language,
+)
 from evals.variants import ABSENT, NON_ENGLISH, NUMBER_PREFIX, PLAIN, REPEATED, TWO_COLUMN, Variant, money, phone
 from evals.variants import day as format_day
 
@@ -54,11 +63,6 @@ def _totals(items: list[tuple[str, int, Decimal]], rate: int) -> tuple[Decimal, 
     return subtotal, tax, subtotal + tax
 
 
-INVOICE_LABELS = (
-    ("Invoice No:", "Date:", "Subtotal:", "Tax {}%:", "Total:", "IBAN:", "Email:", "Phone:"),
-    ("Invoice #", "Invoice Date", "Net amount", "VAT {}%", "Amount due", "IBAN", "E-mail", "Tel."),
-    ("Bill Number:", "Issued:", "Sub-total", "Sales tax {}%", "TOTAL", "Pay to IBAN:", "Mail:", "Telephone:"),
-)
 FIELDS_TOTALS = ("subtotal", "tax", "total")
 INVOICE_STYLE = (("dejavu", 22, "%Y-%m-%d"), ("liberation", 24, "%d/%m/%Y"), ("serif", 26, "%B %d, %Y"))
 
@@ -67,7 +71,8 @@ def _invoice(c: Canvas, fake: Faker, rng: random.Random, t: int) -> None:
     family, size, date_format = INVOICE_STYLE[t]
     size += rng.randint(-2, 2)
     reg, bold, big = font(family, size), font(family, size, True), font(family, size * 2, True)
-    lab, v = INVOICE_LABELS[t], c.variant
+    v = c.variant
+    lab, title = INVOICE_LABELS[language(v.locale)][t], INVOICE_WORDS[language(v.locale)][0]
     dx, dy = rng.randint(-30, 30), rng.randint(-30, 30)
     left, right = 90 + dx, 1150 + dx
     pattern = rng.choice(("INV-{y}-{n:04d}", "{n:06d}", "A{n:05d}-{y}"))
@@ -78,9 +83,9 @@ def _invoice(c: Canvas, fake: Faker, rng: random.Random, t: int) -> None:
     c.text(head[0], head[3] + size * 1.6, fake.street_address(), reg)
     c.text(head[0], head[3] + size * 3.0, f"{fake.city()} {fake.postcode()}", reg)
     if t == 1:
-        c.text(left, 380 + dy, "INVOICE", big)
+        c.text(left, 380 + dy, title, big)
     else:
-        c.text(right, 330 + dy, "INVOICE", big, align="r")
+        c.text(right, 330 + dy, title, big, align="r")
     meta_x, meta_y = (760 + dx, 420 + dy) if t != 1 else (left, 460 + dy)
     shown = (NUMBER_PREFIX[v.locale] + number, number) if v.glued else number
     c.pair(meta_x, meta_y, lab[0], shown, (reg, bold), "invoice_number", meta_x + 230)
@@ -112,7 +117,8 @@ def _invoice_footer(
 ) -> None:
     """IBAN, email and phone: at the page's foot, or (two columns) left of the totals on their lines."""
     t, size, left, top = at
-    lab, v = INVOICE_LABELS[t], c.variant
+    v = c.variant
+    lab = INVOICE_LABELS[language(v.locale)][t]
     iban = fake.iban()
     foot = (
         (lab[5], " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)), "iban"),
@@ -138,12 +144,8 @@ def _item_table(
     left, right = xs
     reg, bold = fonts
     step = reg.size * 1.9
-    for text, x, align in (
-        ("Description", left, "l"),
-        ("Qty", left + 600, "r"),
-        ("Unit price", left + 820, "r"),
-        ("Amount", right, "r"),
-    ):
+    heads = INVOICE_WORDS[language(c.variant.locale)][1:]
+    for text, x, align in zip(heads, (left, left + 600, left + 820, right), "lrrr", strict=True):
         c.text(x, y, text, bold, align=align)
     c.draw.line((left, y + step * 0.5, right, y + step * 0.5), fill=90, width=2)
     for desc, qty, price in items:
@@ -156,11 +158,6 @@ def _item_table(
     return y + step
 
 
-RECEIPT_LABELS = (
-    ("SUBTOTAL", "TAX", "TOTAL", "ITEMS:"),
-    ("Subtotal", "Tax", "Total", "Items:"),
-    ("NET", "VAT", "TOTAL", "No. of items:"),
-)
 RECEIPT_STYLE = (("mono", 22, "%Y-%m-%d"), ("condensed", 24, "%d.%m.%Y"), ("libmono", 23, "%m/%d/%Y"))
 
 
@@ -168,14 +165,15 @@ def _receipt(c: Canvas, fake: Faker, rng: random.Random, t: int) -> float:
     family, size, date_format = RECEIPT_STYLE[t]
     size += rng.randint(-2, 1)
     reg, bold = font(family, size), font(family, int(size * 1.4), True)
-    lab, v = RECEIPT_LABELS[t], c.variant
+    v = c.variant
+    lab, (date_label, thanks) = RECEIPT_LABELS[language(v.locale)][t], RECEIPT_WORDS[language(v.locale)]
     left, right, mid = 40 + rng.randint(0, 10), RECEIPT_WIDTH - 40 - rng.randint(0, 10), RECEIPT_WIDTH / 2
     y = 90.0 + rng.randint(0, 30)
     store = fake.company()
     c.text(mid, y, store, bold, "store", "c")
     c.text(mid, y + size * 1.8, fake.street_address(), reg, align="c")
     day = format_day(_day(rng, date(2021, 1, 1), 1800), v.locale, rng, date_format)
-    c.pair(left, y + size * 4, "Date:", day, (reg,), "date")
+    c.pair(left, y + size * 4, date_label, day, (reg,), "date")
     c.text(right, y + size * 4, f"{rng.randint(7, 21):02d}:{rng.randint(0, 59):02d}", reg, align="r")
     y += size * 5
     items = _items(fake, rng, rng.randint(2, 7), 6_000)
@@ -196,7 +194,7 @@ def _receipt(c: Canvas, fake: Faker, rng: random.Random, t: int) -> float:
         c.leave_out("items")
     else:
         c.pair(left, y, lab[3], str(len(items)), (reg,), "items")
-    c.text(mid, y + size * 2.5, "Thank you!", reg, align="c")
+    c.text(mid, y + size * 2.5, thanks, reg, align="c")
     if v.repeated:
         c.text(mid, y + size * 4, store, reg, align="c")
         for name in ("store", "subtotal", "total"):
@@ -205,11 +203,6 @@ def _receipt(c: Canvas, fake: Faker, rng: random.Random, t: int) -> float:
     return y + size * 5
 
 
-FORM_LABELS = (
-    ("Full name:", "Date of birth:", "Email:", "Phone:", "Street:", "Postal code:", "City:"),
-    ("Name", "Birth date", "E-mail address", "Phone number", "Address", "Postcode", "Town"),
-    ("Name:", "DOB:", "Email:", "Tel:", "Street:", "ZIP:", "City:"),
-)
 FORM_STYLE = (("dejavu", 24, "%d/%m/%Y"), ("liberation", 26, "%Y-%m-%d"), ("serif", 27, "%d.%m.%Y"))
 FORM_FIELDS = ("name", "date_of_birth", "email", "phone", "street", "postal_code", "city")
 FORM_GRID = ((0, 0), (0, 1), (0, 2), (1, 1), (0, 3), (0, 4), (1, 4))  # template 2: (column, row)
@@ -220,6 +213,7 @@ def _form(c: Canvas, fake: Faker, rng: random.Random, t: int) -> None:
     size += rng.randint(-2, 2)
     reg, bold, small = font(family, size), font(family, size, True), font(family, size * 3 // 4)
     dx, dy, v = rng.randint(-30, 30), rng.randint(-30, 30), c.variant
+    labels, (titles, signed_on, signed_by) = FORM_LABELS[language(v.locale)][t], FORM_WORDS[language(v.locale)]
     values = (
         fake.name(),
         format_day(_day(rng, date(1940, 1, 1), 60 * 365), v.locale, rng, date_format),
@@ -232,12 +226,12 @@ def _form(c: Canvas, fake: Faker, rng: random.Random, t: int) -> None:
     c.text(
         620 + dx,
         170 + dy,
-        rng.choice(("Registration Form", "Customer Details", "Application Form")),
+        rng.choice(titles),
         font(family, size * 2, True),
         align="c",
     )
     x, y = 100 + dx, 320 + dy
-    for i, (label, value, name) in enumerate(zip(FORM_LABELS[t], values, FORM_FIELDS, strict=True)):
+    for i, (label, value, name) in enumerate(zip(labels, values, FORM_FIELDS, strict=True)):
         if name == v.absent:
             c.leave_out(name)
         elif t == 0:
@@ -252,7 +246,7 @@ def _form(c: Canvas, fake: Faker, rng: random.Random, t: int) -> None:
             box = c.text(vx, vy, value, reg, name)
             c.draw.rectangle((vx - 12, box[1] - 12, max(box[2], vx + 300) + 12, box[3] + 12), outline=120, width=2)
     signed = format_day(_day(rng, date(2022, 1, 1), 900), v.locale, rng, date_format)
-    c.text(x, 1600 + dy, f"Signed on {signed}" + (f" by {values[0]}" if v.repeated else ""), small)
+    c.text(x, 1600 + dy, signed_on.format(signed) + (signed_by.format(values[0]) if v.repeated else ""), small)
     if v.repeated:
         c.mark("name", REPEATED)
 

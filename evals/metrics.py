@@ -7,6 +7,7 @@
 - locate: IoU of each located box with the true field box (a field not found scores 0);
 - issues: analyze's detection of wrong OCR values (a field is wrong when its normalised OCR value
   differs from the truth; flagged when uncertain or with a medium/high issue);
+- calibration: reliability bins and ECE of region and merged-field confidences (`evals.calibration`);
 - usage, latency and cost: LLM calls and tokens per document, job latency percentiles, cost per
   document at the deployment guide's GPU prices from the measured job time (see `COST_ASSUMPTION`).
 """
@@ -21,8 +22,9 @@ from typing import Any
 import jiwer
 import numpy as np
 
+from evals import calibration
 from evals.extract import normalize
-from evals.phenomena import by_phenomenon, iou, phenomenon_tables
+from evals.phenomena import by_phenomenon, iou, located_iou, phenomenon_tables
 from evals.records import METHODS, DocRecord, Job, RunInfo
 from evals.stages import stage_table, stages
 
@@ -67,8 +69,9 @@ def validity(records: list[DocRecord]) -> dict[str, dict[str, Any]]:
 
 
 def field_scores(records: Iterable[DocRecord], method: str) -> dict[str, Any]:
+    """Over the documents the method answered (the naive baseline runs on a sample of them)."""
     truth, got = [], []
-    for r in records:
+    for r in (r for r in records if method in r.answers):
         for name, value in r.truth.items():
             truth.append(normalize(value))
             got.append(normalize(r.answers.get(method, {}).get(name)))
@@ -104,15 +107,15 @@ def _iou_stats(scores: list[float]) -> dict[str, Any]:
 
 
 def locate(records: list[DocRecord]) -> dict[str, Any]:
-    """IoU of every truth field's located box; also split by how the box was found."""
+    """IoU of every truth field's located box (0 on the wrong page); also split by how the box was found."""
     by_how: dict[str, list[float]] = {}
     for r in records:
-        for name, box in r.truth_boxes.items():
+        for name in r.truth_boxes:
             region = r.regions.get(name)
             how = "not_found" if region is None else region.source
             if region is not None and region.source == "words":
                 how = "words_by_value" if region.by_value else "words_by_model"
-            by_how.setdefault(how, []).append(iou(region.bbox if region else None, box))
+            by_how.setdefault(how, []).append(located_iou(r, name))
     return {
         **_iou_stats([s for scores in by_how.values() for s in scores]),
         "by_source": {how: _iou_stats(scores) for how, scores in sorted(by_how.items())},
@@ -200,6 +203,7 @@ def compute(records: list[DocRecord], info: RunInfo) -> dict[str, Any]:
         "cost": cost(records),
         "phenomena": by_phenomenon(records),
         "stages": stages(records),
+        "calibration": calibration.section(records),
     }
 
 
@@ -282,7 +286,8 @@ def _cost_table(m: dict[str, Any]) -> Table:
 def tables(metrics: dict[str, Any]) -> list[Table]:
     """The figures as (title, headers, rows), for the printed summary and the report."""
     makers = (_validity_table, _fields_table, _locate_table, _issues_table, _usage_table, _latency_table)
-    return [make(metrics) for make in (*makers, _cost_table)] + phenomenon_tables(metrics) + stage_table(metrics)
+    extra = phenomenon_tables(metrics) + stage_table(metrics) + calibration.tables(metrics)
+    return [make(metrics) for make in (*makers, _cost_table)] + extra
 
 
 def markdown(metrics: dict[str, Any]) -> str:

@@ -1,5 +1,8 @@
 """Real OCR engines (the Tesseract CLI, RapidOCR) mapped onto the wire `OcrDocument`, and one field reader.
 
+`read_document` reads every page of a document into one `OcrDocument` (one `OcrPage` per page, word
+ids unique across pages); `read_page` is its one-page case.
+
 `extract_fields` (from `evals.extract`) is the same label/regex/position heuristic for every engine
 and reads only the OCR words, never the ground truth. `reocr_crop` runs an engine again on one box.
 With `use_cache(folder)` (a run does so, under `.cache/evals/ocr` unless `--no-ocr-cache`), an engine's
@@ -36,6 +39,7 @@ __all__ = [
     "extract_fields",
     "get_engine",
     "normalize",
+    "read_document",
     "read_page",
     "reocr_crop",
 ]
@@ -194,14 +198,33 @@ def read_page(
     image: Image.Image, engine: OcrEngine | str, layout: str | None = None, specs: Sequence[Spec] | None = None
 ) -> OcrDocument:
     """OCR one page into a wire document; with a layout, its fields (or `specs`) are read by `extract_fields`."""
+    return read_document([image], engine, layout, specs)
+
+
+def read_document(
+    images: Sequence[Image.Image],
+    engine: OcrEngine | str,
+    layout: str | None = None,
+    specs: Sequence[Spec] | None = None,
+) -> OcrDocument:
+    """OCR every page into one wire document, a page each (cached per page by image hash); with a layout,
+    its fields (or `specs`) are read by `extract_fields` from whichever page prints them."""
     eng = get_engine(engine) if isinstance(engine, str) else engine
-    raws = engine_words(eng, image)[:MAX_WORDS_PER_PAGE]
-    words = [_wire_word(f"{eng.prefix}{i}", raw, image.size) for i, raw in enumerate(raws)]
-    doc = OcrDocument(pages=[OcrPage(index=0, width=image.width, height=image.height, words=words)])
+    pages = []
+    for index, image in enumerate(images):
+        raws = engine_words(eng, image)[:MAX_WORDS_PER_PAGE]
+        words = [_wire_word(word_id(index, eng.prefix, i), raw, image.size) for i, raw in enumerate(raws)]
+        pages.append(OcrPage(index=index, width=image.width, height=image.height, words=words))
+    doc = OcrDocument(pages=pages)
     if layout is None:
         return doc
     fields = extract_fields(doc, layout if specs is None else specs)
     return OcrDocument(pages=doc.pages, fields=fields, document_type=layout)
+
+
+def word_id(page: int, prefix: str, index: int) -> str:
+    """`t12` on the first page (as a one-page document has), `p1.t12` on the second: unique in the document."""
+    return f"{prefix}{index}" if page == 0 else f"p{page}.{prefix}{index}"
 
 
 def reocr_crop(

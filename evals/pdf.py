@@ -1,5 +1,6 @@
 """PDF pages for `--dir`: rendered to images with pypdfium2, values found in the text layer, and the
-example folder's PDFs written with fpdf2 (the page image plus an invisible text layer on its words).
+example folder's PDFs written with fpdf2 (each page image plus an invisible text layer on its words).
+A document of several pages is read page by page, each page by its 0-based index.
 
 Coordinates: a PDF point is 1/72 inch, so a page rendered at `dpi` maps a point x to x * dpi / 72
 pixels, and y (measured up from the page's foot) to (height - y) * dpi / 72.
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageFont
@@ -88,16 +91,29 @@ def find_value(chars: list[tuple[str, Box]], value: str) -> list[Occurrence]:
 def write_pdf(image: Image.Image, words: tuple[TruthWord, ...], path: Path, dpi: int = DPI) -> Path:
     """A one-page PDF: the image, and each word as invisible text fitted to its ink box (as an OCR'd
     scan carries), so the text layer's character boxes fall on the printed words."""
+    return write_pages([(image, words)], path, dpi)
+
+
+def write_pages(pages: Sequence[tuple[Image.Image, tuple[TruthWord, ...]]], path: Path, dpi: int = DPI) -> Path:
+    """A PDF of one page per (image, words), each page the size of its image at `dpi` (see `write_pdf`)."""
     from fpdf import FPDF  # the example folder only
 
     scale = 72 / dpi
-    pdf = FPDF(unit="pt", format=(image.width * scale, image.height * scale))
+    pdf = FPDF(unit="pt")
     pdf.set_auto_page_break(False)
-    pdf.add_page()
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    pdf.image(buf, 0, 0, image.width * scale, image.height * scale)
     pdf.add_font("text", fname=str(TEXT_FONT))
+    for image, words in pages:
+        pdf.add_page(format=(image.width * scale, image.height * scale))
+        buf = io.BytesIO()
+        image.save(buf, format="PNG")
+        pdf.image(buf, 0, 0, image.width * scale, image.height * scale)
+        _text_layer(pdf, words, scale)
+    pdf.output(str(path))
+    return path
+
+
+def _text_layer(pdf: Any, words: tuple[TruthWord, ...], scale: float) -> None:
+    """Each word as invisible text on the current page, stretched over its ink box."""
     pdf.text_mode = "INVISIBLE"
     probe = ImageFont.truetype(str(TEXT_FONT), 100)
     for word in words:
@@ -111,5 +127,3 @@ def write_pdf(image: Image.Image, words: tuple[TruthWord, ...], path: Path, dpi:
         pdf.set_stretching(100 * stretch)
         baseline = y1 - bottom * size / 100
         pdf.text((x0 - left * size / 100 * stretch) * scale, baseline * scale, word.text)
-    pdf.output(str(path))
-    return path

@@ -32,6 +32,14 @@ def iou(a: Box | None, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def located_iou(record: DocRecord, name: str) -> float:
+    """IoU of a field's located box with its true box: 0 when not found, or found on another page."""
+    region = record.regions.get(name)
+    if region is None or region.page != record.truth_pages.get(name, 0):
+        return 0.0
+    return iou(region.bbox, record.truth_boxes[name])
+
+
 def _rate(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
 
@@ -54,7 +62,7 @@ def _exact(refs: list[FieldRef], method: str) -> dict[str, Any]:
 
 def _locate(refs: list[FieldRef]) -> dict[str, Any]:
     boxed = [(r, n) for r, n in refs if n in r.truth_boxes]
-    scores = [iou(r.regions[n].bbox if n in r.regions else None, r.truth_boxes[n]) for r, n in boxed]
+    scores = [located_iou(r, n) for r, n in boxed]
     absent = [(r, n) for r, n in refs if ABSENT in phenomena_of(r, n)]
     left_out = sum(n not in r.regions or r.regions[n].bbox is None for r, n in absent)
     return {

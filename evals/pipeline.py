@@ -1,13 +1,15 @@
 """One document through the pipeline: both OCR engines, the worker's tasks in-process, the baselines.
 
 Per document (the harness gives every level the same seeds, so levels differ only in degradation):
-1. both OCR engines read the page and `extract_fields` reads the layout's fields off their words;
+1. both OCR engines read every page and `extract_fields` reads the layout's fields off their words;
 2. `analyze` (the grammar path, through `JobHandler`) checks each engine's output; the naive
    baseline analyzes the primary engine's output;
 3. `locate` finds every field on the primary engine's words; each field analyze called uncertain is
    cropped there and re-read by `REOCR_ENGINE`, a further merge pass;
 4. `merge` settles the passes with the LLM, again with `use_llm: false` (the vote baseline), and the
    naive baseline merges them without a grammar.
+The naive baseline is costly (free text up to `naive_max_tokens`, asked twice on a parse failure), so
+a run gives it only every `naive_every`-th document (`RunConfig`); its figures are over those.
 With `use_llm` off (`--no-llm`) no model is started: analyze and merge run their rules alone
 (`use_llm: false`), locate is asked only for the fields whose value the OCR read (a field it can
 settle only with the model fails), and the naive baseline and the LLM merge are skipped.
@@ -28,7 +30,7 @@ from evals.documents import SyntheticDoc
 from evals.engines import SCOPE, RecordingEngine
 from evals.extract import Spec, field_specs
 from evals.naive import NaiveOutcome, naive_analyze, naive_merge
-from evals.ocr import read_page, reocr_crop
+from evals.ocr import read_document, reocr_crop
 from evals.records import DocRecord, Job, Region, Route
 from schemas.documents import OcrDocument, OcrField
 from schemas.requests import (
@@ -87,7 +89,9 @@ class DocWork:
     """What one document's run collects."""
 
     page: SyntheticDoc
+    naive: bool = True
     jobs: list[Job] = field(default_factory=list)
+    confidences: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def doc_id(self) -> str:
@@ -162,12 +166,13 @@ class Runner:
     async def _ocr(self, work: DocWork, engine: str) -> OcrDocument:
         async with self.ocr_lock:
             started = time.perf_counter()
-            doc = await asyncio.to_thread(read_page, work.page.image, engine, work.page.truth.layout, work.specs)
+            doc = await asyncio.to_thread(read_document, work.page.pages, engine, work.page.truth.layout, work.specs)
         work.jobs.append(Job(task=f"ocr:{engine}", route="ocr", ms=round((time.perf_counter() - started) * 1000, 1)))
         return doc
 
-    async def document(self, page: SyntheticDoc, render_ms: float = 0.0) -> DocRecord:
-        work = DocWork(page)
+    async def document(self, page: SyntheticDoc, render_ms: float = 0.0, naive: bool = True) -> DocRecord:
+        """`naive`: also run the naive baseline on this document (with the LLM only)."""
+        work = DocWork(page, naive=naive and self.use_llm)
         docs = {name: await self._ocr(work, name) for name in OCR_ENGINES}
         flags, uncertain = await self.analyze(work, docs)
         regions = await self.locate(work, docs[PRIMARY])
@@ -188,6 +193,7 @@ class Runner:
             height=truth.height,
             truth={n: f.value for n, f in truth.fields.items()},
             truth_boxes={n: f.bbox for n, f in truth.fields.items() if f.bbox is not None},
+            truth_pages={n: p for n, p in truth.field_pages.items() if p and truth.fields[n].bbox is not None},
             phenomena={n: list(f.phenomena) for n, f in truth.fields.items() if f.phenomena},
             locale=truth.locale,
             source=truth.source,
@@ -195,6 +201,7 @@ class Runner:
             answers=answers,
             flags=flags,
             regions=regions,
+            confidences=work.confidences,
             reocr_fields=[f.name for f in crop.fields],
             jobs=work.jobs,
             calls=self.engine.calls_of(work.doc_id),
@@ -209,7 +216,7 @@ class Runner:
             analyzed = await self._job(work, "analyze", request, AnalyzeResponse)
             flags[f"analyze:{name}"] = flagged(analyzed.result if analyzed else None, work.names)
             uncertain |= set(analyzed.result.uncertain_fields) if analyzed else set()
-        if not self.use_llm:
+        if not work.naive:
             return flags, uncertain
         naive = naive_analyze(self.engine, docs[PRIMARY], expected, self.naive_max_tokens)
         flags[f"naive:{PRIMARY}"] = flagged(await self._naive(work, "naive-analyze", naive), work.names)
@@ -222,7 +229,8 @@ class Runner:
             request = MergeRequest(passes=passes, fields=work.names, use_llm=use_llm)
             merged = await self._job(work, "merge" if use_llm else "vote", request, MergeResponse)
             answers[method] = _merged_values(merged.result if merged else None, work.names)
-        if not self.use_llm:
+            work.confidences[method] = _merged_confidences(merged.result if merged else None)
+        if not work.naive:
             return answers
         naive = naive_merge(self.engine, passes, work.names, self.naive_max_tokens)
         answers["naive"] = _merged_values(await self._naive(work, "naive-merge", naive), work.names)
@@ -252,11 +260,12 @@ class Runner:
         return _regions(located, known, doc)
 
     def reocr(self, work: DocWork, regions: dict[str, Region], uncertain: list[str]) -> MergePass:
-        """A pass of the uncertain fields, each re-read from the crop of its located box."""
-        started, fields = time.perf_counter(), []
+        """A pass of the uncertain fields, each re-read from the crop of its located box (on its page)."""
+        started, fields, pages = time.perf_counter(), [], work.page.pages
         for i, name in enumerate(uncertain):
-            box = regions[name].bbox if name in regions else None
-            words = reocr_crop(work.page.image, box, REOCR_ENGINE, id_prefix=f"c{i}") if box else []
+            region = regions.get(name)
+            box = region.bbox if region is not None and region.page < len(pages) else None
+            words = reocr_crop(pages[region.page], box, REOCR_ENGINE, id_prefix=f"c{i}") if region and box else []
             if words:
                 confidence = sum(w.confidence for w in words) / len(words)
                 text = " ".join(w.text for w in words)[:1000]
@@ -272,6 +281,8 @@ def _regions(located: LocateResponse, known: dict[str, str], doc: OcrDocument) -
             bbox=r.bbox,
             source=r.source.value,
             by_value=r.field in known and match_value(known[r.field], doc) is not None,
+            page=r.page or 0,
+            confidence=r.confidence,
         )
         for r in located.result.regions
     }
@@ -280,3 +291,8 @@ def _regions(located: LocateResponse, known: dict[str, str], doc: OcrDocument) -
 def _merged_values(result: MergeResult | None, names: list[str]) -> dict[str, str | None]:
     got = {f.name: f.value for f in result.fields} if result is not None else {}
     return {n: got.get(n) for n in names}
+
+
+def _merged_confidences(result: MergeResult | None) -> dict[str, float]:
+    """The merge's confidence of every field it gave a value (for `evals.calibration`)."""
+    return {f.name: f.confidence for f in result.fields if f.value is not None} if result is not None else {}

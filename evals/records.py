@@ -55,6 +55,10 @@ class Region(Frozen):
     bbox: Box | None
     source: str
     by_value: bool
+    page: int = 0
+    """The page (0-based) the box is on; 0 in records made before pages were kept."""
+    confidence: float | None = None
+    """The confidence locate returned (None in records made before it was kept)."""
 
 
 class DocRecord(Frozen):
@@ -69,11 +73,15 @@ class DocRecord(Frozen):
     """field → true value; "" for a field absent from the page."""
     truth_boxes: dict[str, Box]
     """field → true box, for the fields whose box is known (not absent ones; a user's without a box)."""
+    truth_pages: dict[str, int] = {}
+    """field → the page (0-based) of its true box, for a box after the first page (absent: page 0)."""
     answers: dict[str, dict[str, str | None]]
     """method → field → value (None: no value)."""
     flags: dict[str, dict[str, bool]]
     """analyzer (`analyze:<engine>`, `naive:<engine>`) → field → flagged as wrong."""
     regions: dict[str, Region]
+    confidences: dict[str, dict[str, float]] = {}
+    """merge method (`vote`, `llm-merge`) → field → the confidence the merge returned with its value."""
     reocr_fields: list[str]
     jobs: list[Job]
     calls: list[Call]
@@ -102,6 +110,8 @@ class RunInfo(Frozen):
     locate_engine: str
     naive_max_tokens: int
     concurrency: int
+    naive_docs: int | None = None
+    """The naive baseline ran on the first `naive_docs` documents of each level (None: on all)."""
     """Documents in flight at once; above 1, job latencies include waiting for the engine."""
     hardware: str
     documents_from: str = "synthetic"
@@ -111,3 +121,5 @@ class RunInfo(Frozen):
     use_llm: bool = True
     ocr_cache: str = ""
     """Where OCR words were reused from by image hash ("": none); a hit's OCR time is a file read."""
+    calibration: str = ""
+    """The confidence map the worker applied ("identity": raw confidences; "": not recorded)."""

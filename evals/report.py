@@ -118,6 +118,8 @@ def page_image(record: DocRecord, folder: Path, run: dict[str, Any] | None = Non
     page = image.convert("RGB")
     draw, font = ImageDraw.Draw(page), ImageFont.load_default()
     for name, box in record.truth_boxes.items():
+        if record.truth_pages.get(name, 0):
+            continue  # the first page is drawn; a field printed on a later page is not on it
         draw.rectangle(_grow(box, 3), outline=TRUE, width=3)
         region = record.regions.get(name)
         if region is not None and region.bbox is not None:
@@ -153,6 +155,54 @@ def page_html(out: Path, records: list[DocRecord], pages: list[Path]) -> str:
     return '<div class="pages">' + "".join(items) + "</div>"
 
 
+def reliability_svg(kind: str, stats: dict[str, Any], size: int = 220) -> str:
+    """A reliability diagram: per confidence bin, the accuracy (bar) against the diagonal of perfect
+    calibration, with the bin's mean confidence as a tick; inline SVG, no file."""
+    pad, scale = 30, size - 40
+
+    def x(v: float) -> float:
+        return pad + v * scale
+
+    def y(v: float) -> float:
+        return 10 + (1 - v) * scale
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size + 20}" role="img" '
+        f'aria-label="reliability diagram, {html.escape(kind)}">',
+        f'<rect x="{pad}" y="10" width="{scale}" height="{scale}" fill="none" stroke="#999"/>',
+        f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(1)}" y2="{y(1)}" stroke="#777" stroke-dasharray="4 3"/>',
+    ]
+    for b in stats["bins"]:
+        if not b["n"]:
+            continue
+        top, mean = y(b["accuracy"]), y(b["confidence"])
+        parts.append(
+            f'<rect x="{x(b["lo"]) + 1:.1f}" y="{top:.1f}" width="{scale / 10 - 2:.1f}" height="{y(0) - top:.1f}" '
+            f'fill="#4a7fc1" fill-opacity="0.75"><title>{b["lo"]:.1f}–{b["hi"]:.1f}: n {b["n"]}, accuracy '
+            f"{b['accuracy']:.3f}, mean confidence {b['confidence']:.3f}</title></rect>"
+        )
+        parts.append(
+            f'<line x1="{x(b["lo"]):.1f}" y1="{mean:.1f}" x2="{x(b["hi"]):.1f}" y2="{mean:.1f}" stroke="#c33"/>'
+        )
+    ece = "–" if stats["ece"] is None else f"{stats['ece']:.3f}"
+    parts += [
+        f'<text x="{pad}" y="{size + 5}" font-size="11">{html.escape(kind)}: n {stats["n"]}, ECE {ece}</text>',
+        f'<text x="2" y="{10 + scale / 2}" font-size="10" transform="rotate(-90 8 {10 + scale / 2})">accuracy</text>',
+        "</svg>",
+    ]
+    return "".join(parts)
+
+
+def calibration_html(metrics: dict[str, Any]) -> str:
+    kinds = metrics.get("calibration", {}).get("kinds", {})
+    diagrams = "".join(reliability_svg(kind, s) for kind, s in kinds.items() if s["n"])
+    return (
+        "<h2>Calibration</h2><p>Per confidence bin: accuracy (blue bar), mean confidence (red tick); the dashed "
+        f"diagonal is perfect calibration. {html.escape(metrics.get('calibration', {}).get('issue', ''))}.</p>"
+        f"<p>{diagrams or 'No confidences were recorded.'}</p>"
+    )
+
+
 def run_info_html(metrics: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>" for k, v in metrics["run"].items()
@@ -175,6 +225,7 @@ def write_report(out: Path, metrics: dict[str, Any], records: list[DocRecord], s
         f'<p class="source">{html.escape(source_line(metrics))}</p>',
         *(table_html(*table) for table in tables(metrics)),
         f"<p>Cost assumption: {html.escape(COST_ASSUMPTION)}</p>",
+        calibration_html(metrics),
         "<h2>Plots</h2>",
         *(f'<p><img src="{p.relative_to(out).as_posix()}" alt="{p.stem}"></p>' for p in plots),
         "<h2>Sample pages</h2><p>Green: true field boxes. Red: boxes returned by <code>locate</code>.</p>",

@@ -32,6 +32,7 @@ from evals.pdf import DPI
 from evals.pipeline import OCR_ENGINES, PRIMARY, REOCR_ENGINE, Runner
 from evals.records import DocRecord, RunInfo
 from evals.report import write_report
+from worker.calibration import load_calibration
 from worker.config import Settings
 from worker.engine import Engine
 from worker.runtime import start_runtime
@@ -49,8 +50,12 @@ class RunConfig:
     levels: tuple[int, ...] = (0, 1, 2, 3)
     layouts: tuple[str, ...] = LAYOUTS
     naive_max_tokens: int = 768
+    naive_docs: int = 1
+    """The naive baseline runs on the first `naive_docs` documents of each level: it writes free text up
+    to `naive_max_tokens`, so it costs more than all the grammar path's calls of a document together."""
     sample_pages: int = 4
-    concurrency: int = 1
+    concurrency: int = 4
+    """Documents in flight at once: the engine batches their calls (4 measured best on 2 CPU cores)."""
     dir: Path | None = None
     """A folder of the user's documents with truth files (`evals.folder`) instead of synthetic pages."""
     dpi: int = DPI
@@ -93,18 +98,20 @@ async def evaluate(
     runner = Runner(engine, settings, config.naive_max_tokens, config.use_llm)
     gate = asyncio.Semaphore(config.concurrency)
     makers = pages(config) if makers is None else makers
+    per_level = max(len(makers) // max(len(config.levels), 1), 1)  # `pages` orders them level by level
     bar = tqdm(total=len(makers), desc="documents", unit="doc")
 
-    async def one(make: PageMaker) -> DocRecord:
+    async def one(index: int, make: PageMaker) -> DocRecord:
         async with gate:
             started = time.perf_counter()
             page = make()  # here, not in a thread: Faker is not thread-safe
-            record = await runner.document(page, (time.perf_counter() - started) * 1000)
+            naive = index % per_level < config.naive_docs
+            record = await runner.document(page, (time.perf_counter() - started) * 1000, naive)
         bar.update()
         return record
 
     try:
-        return list(await asyncio.gather(*(one(make) for make in makers)))
+        return list(await asyncio.gather(*(one(i, make) for i, make in enumerate(makers))))
     finally:
         bar.close()
         await engine.close()
@@ -144,6 +151,7 @@ def run(config: RunConfig) -> dict[str, Any]:
         records = asyncio.run(evaluate(NoLlm(), settings, config, makers))
         model, engine_url, backend = NoLlm.model, "none", "none"
     info = RunInfo(
+        calibration=load_calibration(settings).name,
         model=model,
         engine_url=engine_url,
         backend=backend,
@@ -155,6 +163,7 @@ def run(config: RunConfig) -> dict[str, Any]:
         reocr_engine=REOCR_ENGINE,
         locate_engine=PRIMARY,
         naive_max_tokens=config.naive_max_tokens,
+        naive_docs=config.naive_docs if config.use_llm else 0,
         concurrency=config.concurrency,
         hardware=hardware() if not config.engine_url else f"harness: {hardware()}; engine: the server at engine_url",
         documents_from=str(config.dir) if config.dir else "synthetic",

@@ -9,13 +9,16 @@
        {"name": "phone", "value": null}          null or "": expected but not on the page
      ]}
 
-`bbox` is in pixels of the page image (for a PDF: rendered at the run's `--dpi`); without it, a PDF's
-text layer gives the box of the value, else the field has no box and is left out of the locate
-figures. `format` is a `FieldFormat` of the service (analyze checks it; the OCR reader uses it);
-`labels` are the words printed before the value, when they are not the field's name. Where a PDF's
-layer prints a value more than once, `occurrence` picks one (0 = the first) and the field is
-`repeated`; without `occurrence` (or `bbox`) such a field has no box, since which copy is the
-field's is what locate must answer. A value sharing a word with a symbol or prefix is `glued`.
+Every page of a document is evaluated. `page` (0-based) is the page a field is printed on; `bbox` is in
+pixels of that page's image (for a PDF: rendered at the run's `--dpi`). Without `bbox`, a PDF's text
+layer gives the box of the value: on `page` where it is given, else on whichever page prints it (so a
+user of a 3-page invoice writes only the values); a page image (PNG, JPEG) is one page, page 0. A field
+without a box (no layer, or a value not in it) is left out of the locate figures. `format` is a
+`FieldFormat` of the service (analyze checks it; the OCR reader uses it); `labels` are the words
+printed before the value, when they are not the field's name. Where a PDF's layer prints a value more
+than once, `occurrence` picks one (0 = the first, in page order) and the field is `repeated`; without
+`occurrence` (or `bbox`) such a field has no box, since which copy is the field's is what locate must
+answer. A value sharing a word with a symbol or prefix is `glued`.
 """
 
 from __future__ import annotations
@@ -42,13 +45,15 @@ class TruthFileField(BaseModel):
     name: FieldName
     value: Annotated[str, Field(max_length=1000)] | None
     bbox: Box | None = None
-    page: Annotated[int, Field(ge=0)] = 0
+    page: Annotated[int, Field(ge=0)] | None = None
+    """The page the field is printed on (0 = the first). Default: the first, or with a PDF's text layer
+    and no `bbox`, the page the layer prints the value on."""
     phenomena: list[Phenomenon] = []
     format: FieldFormat | None = None
     labels: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
     occurrence: Annotated[int, Field(ge=0)] | None = None
-    """A PDF whose text layer prints the value more than once: which one (0 = first in the layer's
-    reading order). Default: the first."""
+    """A PDF whose text layer prints the value more than once: which one (0 = first in page order, then
+    the layer's reading order). Default: the first."""
 
     @field_validator("bbox")
     @classmethod

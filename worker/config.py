@@ -97,6 +97,9 @@ class Settings(BaseSettings):
         description="Generator handler: outputs become lists, like worker-vllm; needed for streaming and "
         "RunPod's OpenAI-compatible URL.",
     )
+    calibration: bool = Field(
+        True, description="Map confidences through the preset's fitted map (worker/calibration_maps/); false: raw."
+    )
     log_payloads: bool = Field(False, description="Log document text and prompts (off by default).")
     log_level: str = Field("INFO", description="Python log level.")
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from prompts.render import template_version
 
+from .calibration import load_calibration
 from .config import Settings
 from .engine import Engine
 from .errors import JobCancelled, JobTimeout, ServiceError, error_code, job_error_message
@@ -35,10 +36,11 @@ class JobHandler:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
+        self.calibration = load_calibration(settings)  # logs once which map confidences go through
 
     async def __call__(self, job: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
-        ctx = TaskContext(self.engine)
+        ctx = TaskContext(self.engine, calibration=self.calibration)
         record: dict[str, Any] = {"event": "job", "id": job.get("id"), "task": None}
         try:
             # seconds of CPU for a 10 MB input: in a thread, so the other jobs keep the event loop

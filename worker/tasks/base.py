@@ -16,6 +16,7 @@ from schemas.decoding import decoding_schema
 from schemas.results import Timings, Usage
 from schemas.tasks import TaskSpec
 
+from ..calibration import Calibration
 from ..engine import Completion, Engine
 
 RequestT_contra = TypeVar("RequestT_contra", bound=BaseModel, contravariant=True)
@@ -29,6 +30,8 @@ class TaskContext:
     engine: Engine
     usage: Usage = field(default_factory=Usage)
     llm_ms: float = 0.0
+    calibration: Calibration = field(default_factory=Calibration)
+    """Maps the result's confidences before it is returned (the identity by default)."""
 
     def record(self, completion: Completion) -> None:
         """Account one LLM call in the job's usage."""
@@ -66,7 +69,7 @@ class TaskBase(Generic[RequestT_contra, ResultT]):
     def respond(self, result: ResultT, ctx: TaskContext, total_ms: float) -> BaseModel:
         return self.spec.response.model_validate(
             {
-                "result": result,
+                "result": ctx.calibration.result(result),
                 "usage": ctx.usage,
                 "model": ctx.engine.model,
                 "timings_ms": Timings(total=total_ms, llm=ctx.llm_ms),

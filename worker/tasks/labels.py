@@ -2,10 +2,20 @@
 
 A total is often printed twice (as the subtotal too); what tells them apart on the page is the
 label beside each: "Total", "Invoice date", "Factuurdatum". The label terms of a target are the
-words of its name (`invoice_date` → invoice, date) and of its hint, casefolded (the hint may be
-in the document's language), less a few words that describe a place rather than name a field.
-A label word is a page word whose letters are a term, or, only when no word is, contain a term
-of at least `MIN_COMPOUND` letters (Rechnungs*datum*). Words of the candidate itself are no label.
+words of its name (`invoice_date` → invoice, date) and of its hint, folded (the hint may be in the
+document's language), less a few words that describe a place rather than name a field; and, when
+the name or hint names a concept of the label vocabulary (`label_vocabulary`: `invoice_date`,
+`grand_total`, "Factuurdatum"), every label of that concept in every language ("Rechnungsdatum",
+"Date de facture", "Totaal", "Montant TTC").
+
+A page's words are read as labels longest phrase first, each word in at most one label: a label of
+several words must be printed as consecutive words on one line, and a longer label claims words a
+shorter one would (`Total HT` is the subtotal's label, so its `Total` is no label of the total;
+`Invoice date` is the date's, not the invoice number's). Matching whole phrases, rather than their
+distinctive words, keeps this simple and safe: "Montant HT" and "Montant TTC" share `montant`, and
+a `de` or `nr` alone labels nothing. A label word is a word of a phrase among the target's terms,
+or, only when no word is, an unclaimed word whose letters contain a one-word term of at least
+`MIN_COMPOUND` letters (Rechnungs*datum*). Words of the candidate itself are no label.
 
 A label sits on the value's line (amounts right-aligned far to its right) or just above it (a
 column header), so candidates are ranked first by whether a label shares their line (the boxes
@@ -19,13 +29,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Iterator, Sequence
+from functools import cache
+from itertools import pairwise
 
 from schemas.common import BBox
 from schemas.documents import OcrDocument, OcrWord
 from schemas.requests import LocateTarget
 
+from .label_vocabulary import fold, letters_of, vocabulary
 from .matching import Candidate
 
 MIN_COMPOUND = 4
@@ -56,34 +68,81 @@ PLACE_WORDS = frozenset(
     ]
 )
 _LETTERS = re.compile(r"[^\W\d_]+")
+Phrases = dict[str, list[tuple[str, ...]]]
+"""First word of a label → the labels starting with it, as word tuples, longest first."""
 
 
 def label_terms(target: LocateTarget) -> set[str]:
-    """The casefolded words of the target's name and hint that may be printed as its label."""
+    """The target's label phrases: its name's and hint's folded words, and every label of the concept
+    its name or hint names (`invoice_date` → invoice, date, factuurdatum, date de facture, …)."""
+    vocab = vocabulary()
     text = f"{target.name.replace('_', ' ')} {target.hint or ''}"
     text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)  # invoiceDate → invoice Date
-    return {w for w in _LETTERS.findall(text.casefold()) if len(w) >= 2 and w not in PLACE_WORDS}
-
-
-@lru_cache(maxsize=65_536)
-def letters_of(text: str) -> str:
-    """The text's letters, casefolded (`Factuurdatum:` → factuurdatum); cached, since every
-    target with several occurrences scans the document's words."""
-    return "".join(_LETTERS.findall(text.casefold()))
+    skip = PLACE_WORDS | vocab.generic
+    terms = {w for w in _LETTERS.findall(fold(text)) if len(w) >= 2 and w not in skip}
+    for named in (target.name, target.hint):
+        concept = vocab.concept_of(named) if named else None
+        terms |= vocab.phrases[concept] if concept else set()
+    return terms
 
 
 def letters(word: OcrWord) -> str:
     return letters_of(word.text)
 
 
+@cache
+def _vocabulary_phrases() -> frozenset[str]:
+    return vocabulary().all_phrases()
+
+
+def phrase_index(terms: set[str]) -> Phrases:
+    """Every label the page is read for: the vocabulary's and the target's own terms."""
+    index: Phrases = {}
+    for phrase in sorted(_vocabulary_phrases() | terms, key=lambda p: -len(p.split())):
+        words = tuple(phrase.split())
+        index.setdefault(words[0], []).append(words)
+    return index
+
+
+def spells(words: Sequence[OcrWord], start: int, phrase: tuple[str, ...]) -> bool:
+    """Whether the words from `start` print `phrase`, left to right on one line."""
+    run = words[start : start + len(phrase)]
+    if len(run) < len(phrase) or any(letters(w) != p for w, p in zip(run, phrase, strict=False)):
+        return False
+    return all(gap(a.bbox, b.bbox)[0] == 0 and a.bbox[0] < b.bbox[0] for a, b in pairwise(run))
+
+
+def printed_labels(words: Sequence[OcrWord], index: Phrases) -> Iterator[tuple[str, Sequence[OcrWord]]]:
+    """(label, its words) of every label printed among a page's words: at each word the longest
+    label that starts there; a word belongs to one label at most. Words without letters are skipped,
+    so that `SOUS` `-` `TOTAL` (a hyphen OCR read as a word) spells "sous total"."""
+    words = [w for w in words if letters(w)]
+    i = 0
+    while i < len(words):
+        phrase = next((p for p in index.get(letters(words[i]), ()) if spells(words, i, p)), None)
+        if phrase is None:
+            i += 1
+            continue
+        yield " ".join(phrase), words[i : i + len(phrase)]
+        i += len(phrase)
+
+
 def label_words(document: OcrDocument, terms: set[str]) -> list[tuple[int, OcrWord]]:
-    """(page index, word) of every label word: exact terms, else compounds holding a long term."""
-    words = [(page.index, w) for page in document.pages for w in page.words]
-    exact = [(p, w) for p, w in words if letters(w) in terms]
+    """(page index, word) of every label word: the words of the target's labels, else unclaimed
+    compounds holding a long one-word term."""
+    index = phrase_index(terms)
+    exact: list[tuple[int, OcrWord]] = []
+    unclaimed: list[tuple[int, OcrWord]] = []
+    for page in document.pages:
+        claimed: set[str] = set()
+        for phrase, run in printed_labels(page.words, index):
+            claimed.update(w.id for w in run)
+            exact.extend((page.index, w) for w in run if phrase in terms)
+        unclaimed.extend((page.index, w) for w in page.words if w.id not in claimed and letters(w))
     if exact:
         return exact
-    long_terms = [t for t in terms if len(t) >= MIN_COMPOUND]
-    return [(p, w) for p, w in words if letters(w) and any(t in letters(w) for t in long_terms)]
+    long_terms = [t for t in terms if len(t) >= MIN_COMPOUND and " " not in t]
+    return [(p, w) for p, w in unclaimed if any(t in letters(w) for t in long_terms)]
 
 
 def gap(a: BBox, b: BBox) -> tuple[int, float]:
