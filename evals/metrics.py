@@ -223,10 +223,12 @@ def fmt(value: Any) -> str:
 def source_line(metrics: dict[str, Any]) -> str:
     """Where every figure of the tables came from."""
     run = metrics["run"]
+    naive = run.get("naive_docs")
     return (
         f"model {run['model']} · engine {run['engine_url']} · structured-output backend {run['backend']} · "
         f"seed {run['seed']} · {run['docs']} docs per level × levels {run['levels']} = {run['documents']} documents "
-        f"({', '.join(run['layouts'])}) · hardware: {run['hardware']}"
+        f"({', '.join(run['layouts'])}) · {run['concurrency']} at a time · naive baseline on "
+        f"{'every document' if naive is None else f'the first {naive} per level'} · hardware: {run['hardware']}"
     )
 
 

@@ -19,8 +19,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from evals.documents import degrade, degrade_image, make_document
 from evals.folder import load_page
-from evals.metrics import COST_ASSUMPTION, iou, source_line, tables
+from evals.metrics import COST_ASSUMPTION, source_line, tables
 from evals.pdf import DPI
+from evals.phenomena import located_iou
 from evals.records import METHODS, DocRecord
 
 TRUE, PREDICTED = (0, 160, 0), (220, 0, 0)
@@ -65,11 +66,7 @@ def fields_plot(metrics: dict[str, Any], path: Path) -> Path:
 
 def iou_plot(records: list[DocRecord], path: Path) -> Path:
     """Histogram of the IoU of located boxes with the true field boxes."""
-    scores = [
-        iou(r.regions[name].bbox if name in r.regions else None, box)
-        for r in records
-        for name, box in r.truth_boxes.items()
-    ]
+    scores = [located_iou(r, name) for r in records for name in r.truth_boxes]
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.hist(scores, bins=[i / 10 for i in range(11)], color="#c44", edgecolor="white")
     ax.axvline(0.5, color="#555", linestyle="--", linewidth=1)

@@ -17,6 +17,7 @@ from runpod.serverless.modules.rp_job import run_job, run_job_generator
 
 from tests.scripted_engine import ScriptedEngine
 from worker.config import Settings
+from worker.engine import VllmServerEngine
 from worker.errors import ServiceError
 from worker.handler import JobHandler
 from worker.json_schema_check import GUIDANCE_UNIMPLEMENTED, check_response_schema, guidance_unsupported_features
@@ -53,17 +54,15 @@ class FakeServer:
 
 
 def route_for(server: FakeServer, backend: str = "guidance") -> OpenAIRoute:
-    return OpenAIRoute(
+    engine = VllmServerEngine(
         "http://engine",
-        model=MODEL,
+        MODEL,
         context_length=4096,
-        backend=backend,
-        max_input_bytes=1 << 20,
         request_timeout_s=5,
-        job_timeout_s=30,
         api_key="k",
         transport=httpx.MockTransport(server),
     )
+    return OpenAIRoute(engine, backend=backend, max_input_bytes=1 << 20, job_timeout_s=30)
 
 
 def chat_reply(content: str, finish: str = "stop") -> Reply:

@@ -91,7 +91,9 @@ class VllmServerEngine:
             weakref.WeakKeyDictionary()
         )
 
-    def _client(self) -> httpx.AsyncClient:
+    def http(self) -> httpx.AsyncClient:
+        """This event loop's HTTP client to the server, with the engine's key: the OpenAI route
+        forwards its jobs through it, so the worker holds one client, key and health check."""
         loop = asyncio.get_running_loop()
         client = self._by_loop.get(loop)
         if client is None:
@@ -132,16 +134,16 @@ class VllmServerEngine:
 
     async def healthy(self) -> bool:
         try:
-            return (await self._client().get("/health", timeout=5.0)).status_code == 200
+            return (await self.http().get("/health", timeout=5.0)).status_code == 200
         except httpx.HTTPError:
             return False
 
     async def count_tokens(self, prompt: Messages | str) -> int:
         body: dict[str, Any] = {"model": self.model}
         body.update({"prompt": prompt} if isinstance(prompt, str) else {"messages": prompt})
-        response = await self._guarded(self._client().post("/tokenize", json=body))
+        response = await self._guarded(self.http().post("/tokenize", json=body))
         if response.status_code != 200:
-            raise await self._status_failure(response.status_code, error_text(response.content))
+            raise await self.status_failure(response.status_code, error_text(response.content))
         return int(response.json()["count"])
 
     async def complete(
@@ -157,9 +159,9 @@ class VllmServerEngine:
             body.update(structured_outputs_body(schema))
         route = "/v1/completions" if isinstance(prompt, str) else "/v1/chat/completions"
         started = time.perf_counter()
-        response = await self._guarded(self._client().post(route, json=body))
+        response = await self._guarded(self.http().post(route, json=body))
         if response.status_code != 200:
-            raise await self._status_failure(response.status_code, error_text(response.content))
+            raise await self.status_failure(response.status_code, error_text(response.content))
         choice = response.json()["choices"][0]
         usage = response.json().get("usage") or {}
         text = choice["text"] if isinstance(prompt, str) else choice["message"].get("content")
@@ -171,12 +173,19 @@ class VllmServerEngine:
             latency_ms=(time.perf_counter() - started) * 1000,
         )
 
+    def check_alive(self) -> None:
+        """Raise `engine_unavailable` when the supervised vLLM process has exited."""
+        if self._died is not None and self._died.is_set():
+            raise EngineUnavailable("the vLLM process has exited")
+
     async def _guarded(self, call: Awaitable[T]) -> T:
         """Run one HTTP call; fail at once if the engine dies, map transport errors to ours."""
-        if self._died is not None and self._died.is_set():
+        try:
+            self.check_alive()
+        except EngineUnavailable:
             if asyncio.iscoroutine(call):
                 call.close()  # never sent
-            raise EngineUnavailable("the vLLM process has exited")
+            raise
         request = asyncio.ensure_future(call)
         waiters: set[asyncio.Future[Any]] = {request}
         dead = asyncio.ensure_future(self._watch_death()) if self._died is not None else None
@@ -198,7 +207,8 @@ class VllmServerEngine:
             for waiter in waiters:
                 waiter.cancel()
 
-    async def _status_failure(self, status: int, message: str) -> ServiceError:
+    async def status_failure(self, status: int, message: str) -> ServiceError:
+        """One of the engine's HTTP error statuses as our error (`worker.engine.status_failure`)."""
         return await status_failure(status, message, context=self.context_length, base_url=self.base_url,
                                     healthy=self.healthy)  # fmt: skip
 

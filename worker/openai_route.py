@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
-import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .engine import error_text, status_failure
+from .engine import VllmServerEngine, error_text
 from .errors import EngineUnavailable, InvalidInput, JobTimeout, ServiceError
 from .openai_request import MODELS_ROUTE, OpenAICall, check_choice, prepare
 
@@ -44,54 +42,24 @@ class ChoiceText:
 
 
 class OpenAIRoute:
-    """Forwards OpenAI requests to the vLLM server at `base_url` (one HTTP client per event loop)."""
+    """Forwards OpenAI requests to the worker's engine server, through the engine's own HTTP client
+    (its key, its health check, its death watch): one connection pool and one error mapping."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        model: str,
-        context_length: int,
-        backend: str,
-        max_input_bytes: int,
-        request_timeout_s: float,
-        job_timeout_s: float,
-        api_key: str | None = None,
-        died: threading.Event | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.model = model
-        self.context_length = context_length
+    def __init__(self, engine: VllmServerEngine, *, backend: str, max_input_bytes: int, job_timeout_s: float) -> None:
+        self.engine = engine
+        self.model = engine.model
         self.backend = backend
         self.max_input_bytes = max_input_bytes
         self.job_timeout_s = job_timeout_s
-        self._timeout = request_timeout_s
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._died = died
-        self._transport = transport
-        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-            weakref.WeakKeyDictionary()
-        )
 
     @classmethod
     def for_runtime(cls, runtime: Runtime, settings: Settings) -> OpenAIRoute:
-        """The route to the engine `runtime` connected to, with its key."""
-        process = runtime.process
-        if process is not None:
-            key: str | None = process.api_key
-        else:
-            key = settings.engine_api_key.get_secret_value() if settings.engine_api_key else None
+        """The route to the engine `runtime` connected to."""
         return cls(
-            runtime.engine.base_url,
-            model=runtime.engine.model,
-            context_length=runtime.engine.context_length,
+            runtime.engine,
             backend=settings.structured_outputs_backend,
             max_input_bytes=settings.max_input_bytes,
-            request_timeout_s=settings.engine_request_timeout_s,
             job_timeout_s=settings.job_timeout_s,
-            api_key=key,
-            died=process.died if process is not None else None,
         )
 
     def prepare(self, raw: dict[str, Any]) -> OpenAICall:
@@ -99,13 +67,13 @@ class OpenAIRoute:
 
     async def answer(self, call: OpenAICall) -> dict[str, Any]:
         """The engine's whole answer (a non-streamed call), checked."""
-        self._check_alive()
+        self.engine.check_alive()
         try:
             async with asyncio.timeout(self.job_timeout_s):
                 if call.route == MODELS_ROUTE:
-                    response = await self._client().get(MODELS_ROUTE)
+                    response = await self.engine.http().get(MODELS_ROUTE)
                 else:
-                    response = await self._client().post(call.route, json=call.body)
+                    response = await self.engine.http().post(call.route, json=call.body)
         except TimeoutError:
             raise JobTimeout.after(self.job_timeout_s) from None
         except httpx.HTTPError as exc:
@@ -138,10 +106,10 @@ class OpenAIRoute:
 
     async def events(self, body: dict[str, Any], route: str) -> AsyncIterator[dict[str, Any]]:
         """The engine's server-sent events of one streamed request, parsed, until `[DONE]`."""
-        self._check_alive()
+        self.engine.check_alive()
         deadline = time.monotonic() + self.job_timeout_s
         try:
-            async with self._client().stream("POST", route, json={**body, "stream": True}) as response:
+            async with self.engine.http().stream("POST", route, json={**body, "stream": True}) as response:
                 if response.status_code != 200:
                     raise await self._status_failure(response.status_code, error_text(await response.aread()))
                 async for line in response.aiter_lines():
@@ -161,42 +129,15 @@ class OpenAIRoute:
             raise await self._transport_failure(exc) from exc
         raise EngineUnavailable("the engine's stream ended without [DONE]", refresh_worker=False)
 
-    async def close(self) -> None:
-        client = self._by_loop.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
-
-    def _client(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
-        client = self._by_loop.get(loop)
-        if client is None:
-            client = httpx.AsyncClient(
-                base_url=self.base_url, timeout=self._timeout, headers=self._headers, transport=self._transport
-            )
-            self._by_loop[loop] = client
-        return client
-
-    def _check_alive(self) -> None:
-        if self._died is not None and self._died.is_set():
-            raise EngineUnavailable("the vLLM process has exited")
-
-    async def _healthy(self) -> bool:
-        try:
-            return (await self._client().get("/health", timeout=5.0)).status_code == 200
-        except httpx.HTTPError:
-            return False
-
     async def _transport_failure(self, exc: httpx.HTTPError) -> ServiceError:
-        if isinstance(exc, httpx.TimeoutException) and await self._healthy():
+        if isinstance(exc, httpx.TimeoutException) and await self.engine.healthy():
             return JobTimeout("the engine did not answer within the request timeout")
-        return EngineUnavailable(f"cannot reach the engine at {self.base_url} ({type(exc).__name__})")
+        return EngineUnavailable(f"cannot reach the engine at {self.engine.base_url} ({type(exc).__name__})")
 
     async def _status_failure(self, status: int, message: str) -> ServiceError:
         """An HTTP error status of the engine as one of our errors, mapped as the engine's own calls
         map it; what the request got wrong is named under `openai_input`."""
         if status == 404:
             return InvalidInput(f"openai_input: the engine found no such model or route ({message[:200]})")
-        error = await status_failure(
-            status, message, context=self.context_length, base_url=self.base_url, healthy=self._healthy
-        )
+        error = await self.engine.status_failure(status, message)
         return InvalidInput(f"openai_input: {error}") if type(error) is InvalidInput else error
