@@ -58,6 +58,7 @@ export: install
 bench: models
 	$(PY) -m evals.grammars.bench
 	$(PY) -m evals.bench engine
+	$(PY) -m evals.bench locate
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -2,6 +2,7 @@
 
 python -m evals.bench engine   # constrained vs unconstrained, grammar compile, output size, start
 python -m evals.bench worker   # runsync throughput at 1/4/16/64 concurrent clients
+python -m evals.bench locate   # where a locate job's time goes on a real page (evals.bench_locate)
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from worker.config import Settings
 from worker.engine import Messages, Sampling, VllmServerEngine
 from worker.runtime import engine_runtime
 
+from .bench_locate import add_parser as add_locate_parser
+from .bench_locate import bench_locate
 from .samples import decoding_vs_wire_pairs
 
 PROMPTS = [
@@ -129,9 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--jobs-per-client", type=int, default=4)
     worker.add_argument("--stall-seconds", type=float, default=30.0, help="each phase of the stall ratio")
     worker.add_argument("--stall-clients", type=int, default=4, help="generate clients in the stall ratio")
+    add_locate_parser(sub)
     args = parser.parse_args(argv)
     if args.what == "engine":
         bench_engine(args)
+    elif args.what == "locate":
+        bench_locate(args)
     else:
         from .throughput import bench_worker
 

@@ -24,6 +24,7 @@ from schemas.documents import OcrDocument
 from schemas.requests import ExpectedField, MergePass
 from schemas.results import AnalyzeResult, IssueKind, MergeMethod, MergeResult
 from worker.engine import Engine, Messages, Sampling
+from worker.errors import ServiceError, error_code
 from worker.tasks.alignment import align
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
@@ -110,10 +111,13 @@ async def ask_naive(engine: Engine, messages: Messages, model: type[ResultT], ma
     """Ask without a grammar; parse (one retry on a parse failure), then validate against `model`."""
     conversation = list(messages)
     for attempt in (1, 2):
-        budget = min(max_tokens, engine.context_length - await engine.count_tokens(conversation) - CONTEXT_MARGIN)
-        if budget < 1:
-            return NaiveOutcome(None, False, False, attempt - 1, "input_too_long")
-        done = await engine.complete(conversation, schema=None, sampling=Sampling(max_tokens=budget))
+        try:  # a failed call is the baseline's failure, as a job's would be; it never stops the run
+            budget = min(max_tokens, engine.context_length - await engine.count_tokens(conversation) - CONTEXT_MARGIN)
+            if budget < 1:
+                return NaiveOutcome(None, False, False, attempt - 1, "input_too_long")
+            done = await engine.complete(conversation, schema=None, sampling=Sampling(max_tokens=budget))
+        except ServiceError as exc:
+            return NaiveOutcome(None, False, False, attempt, error_code(exc))
         try:
             data = parse_json(done.text)
         except ValueError as exc:
