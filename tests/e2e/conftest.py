@@ -1,7 +1,10 @@
-"""Starts the real worker (`python -m worker --rp_serve_api`) once per test session.
+"""Starts the real worker (`python -m worker --rp_serve_api`) for the e2e tests.
 
 Real vLLM on CPU with the default SmolLM2 model behind RunPod's own local API server: the tests
-send real HTTP runsync requests, exactly as a backend would.
+send real HTTP runsync requests, exactly as a backend would. Two workers: `worker_api` (the plain
+handler, shared by the session) and `streaming_worker` (STREAMING=true, the generator handler, for
+test_openai_e2e.py). They are started one after the other: two vLLM CPU engines starting at once
+on 2 cores starved each other for 10 minutes.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def local_worker(env: dict[str, str], log_path: Path) -> Iterator[str]:
     port = free_port()
     with log_path.open("wb") as log:
         try:
-            proc = start_local_worker(port, env, log=log, timeout_s=420)
+            proc = start_local_worker(port, env, log=log, timeout_s=600)
         except WorkerStartError as exc:
             pytest.fail(str(exc))
         try:
@@ -55,3 +58,10 @@ def worker_api(smollm2_dir: Path, worker_log_path: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def worker_log(worker_api: str, worker_log_path: Path) -> Path:
     return worker_log_path
+
+
+@pytest.fixture(scope="module")
+def streaming_worker(smollm2_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log_path = tmp_path_factory.mktemp("streaming-worker") / "worker.log"
+    with local_worker({**WORKER_ENV, "STREAMING": "true"}, log_path) as url:
+        yield url

@@ -28,31 +28,13 @@ from schemas.results import (
 )
 from worker.client import AsyncClient, Client, JobFailedError
 
+from ..documents import TOTAL_BOX, invoice_document, invoice_words
+
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 SLOW: dict[str, Any] = {"timeout": 300.0, "deadline": 600.0}
-WORDS = {
-    "w1": ("Invoice", [50, 40, 200, 80], 0.99),
-    "w2": ("INV-2291", [220, 40, 400, 80], 0.97),
-    "w3": ("Total:", [600, 1200, 700, 1240], 0.95),
-    "w4": ("12.0O", [720, 1200, 840, 1240], 0.41),
-}
-DOCUMENT: dict[str, Any] = {
-    "pages": [
-        {
-            "index": 0,
-            "width": 1000,
-            "height": 1400,
-            "words": [
-                {"id": i, "text": text, "bbox": box, "confidence": conf} for i, (text, box, conf) in WORDS.items()
-            ],
-        }
-    ],
-    "fields": [
-        {"name": "invoice_number", "value": "INV-2291", "confidence": 0.97, "word_ids": ["w2"]},
-        {"name": "total", "value": "12.0O", "confidence": 0.41, "word_ids": ["w4"]},
-    ],
-}
+WORDS = invoice_words(("INV-2291", [220, 40, 400, 80], 0.97), ("12.0O", TOTAL_BOX, 0.41))
+DOCUMENT = invoice_document(WORDS, {"invoice_number": "w2", "total": "w4"})
 
 
 def test_generate_original_raw_call(worker_api: str) -> None:

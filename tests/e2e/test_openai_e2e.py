@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -19,8 +18,6 @@ import jsonschema
 import openai
 import pytest
 from pydantic import BaseModel
-
-from .conftest import WORKER_ENV, local_worker
 
 pytestmark = [pytest.mark.e2e]
 CONFORMANCE_RUNS = 8
@@ -32,13 +29,6 @@ class Receipt(BaseModel):
     shop: str
     total_cents: int
     items: list[str]
-
-
-@pytest.fixture(scope="module")
-def streaming_worker(smollm2_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log_path = tmp_path_factory.mktemp("streaming-worker") / "worker.log"
-    with local_worker({**WORKER_ENV, "STREAMING": "true"}, log_path) as url:
-        yield url
 
 
 def runsync(worker: str, job_input: dict[str, Any]) -> dict[str, Any]:
@@ -149,12 +139,17 @@ def test_json_schema_answers_through_the_route_are_valid(streaming_worker: str) 
     """The conformance figure: N chats at temperature 0.7 under an unbounded generated schema."""
     schema = Receipt.model_json_schema()
     response_format = {"type": "json_schema", "json_schema": {"name": "receipt", "schema": schema}}
-    valid = incomplete = 0
-    for run in range(CONFORMANCE_RUNS):
+
+    def receipt_job(run: int) -> dict[str, Any]:
         prompt = f"Receipt {run} from a shop as JSON, short values: shop name, total in cents, item names."
         job = chat(prompt, temperature=0.7, max_tokens=300)
         job["openai_input"]["response_format"] = response_format
-        answer = runsync(streaming_worker, job)
+        return job
+
+    with ThreadPoolExecutor(CONFORMANCE_RUNS) as pool:  # sent at once, as clients do: vLLM batches them
+        answers = list(pool.map(lambda run: runsync(streaming_worker, receipt_job(run)), range(CONFORMANCE_RUNS)))
+    valid = incomplete = 0
+    for answer in answers:
         if answer["status"] == "FAILED":
             assert answer["error"].startswith("generation_incomplete"), answer["error"]  # never invalid_output
             incomplete += 1

@@ -14,28 +14,16 @@ import pytest
 
 from schemas.results import AnalyzeResponse, LocateResponse, MergeResponse
 
+from ..documents import HEADER_BOX, TOTAL_BOX, invoice_document, invoice_words
+
 pytestmark = pytest.mark.e2e
 SECRET = "Zebulon-Quartz-7781"  # a word that must never reach the logs
-DOCUMENT: dict[str, Any] = {
-    "pages": [
-        {
-            "index": 0,
-            "width": 1000,
-            "height": 1400,
-            "words": [
-                {"id": "w1", "text": "Invoice", "bbox": [50, 40, 200, 80], "confidence": 0.99},
-                {"id": "w2", "text": SECRET, "bbox": [220, 40, 480, 80], "confidence": 0.97},
-                {"id": "w3", "text": "Total:", "bbox": [600, 1200, 700, 1240], "confidence": 0.95},
-                {"id": "w4", "text": "12.0O", "bbox": [720, 1200, 840, 1240], "confidence": 0.41},
-                {"id": "w5", "text": "2024-13-45", "bbox": [600, 100, 800, 140], "confidence": 0.88},
-            ],
-        }
-    ],
-    "fields": [
-        {"name": "total", "value": "12.0O", "confidence": 0.41, "word_ids": ["w4"]},
-        {"name": "date", "value": "2024-13-45", "confidence": 0.88, "word_ids": ["w5"]},
-    ],
-}
+DOCUMENT = invoice_document(
+    invoice_words(
+        (SECRET, HEADER_BOX, 0.97), ("12.0O", TOTAL_BOX, 0.41), w5=("2024-13-45", [600, 100, 800, 140], 0.88)
+    ),
+    {"total": "w4", "date": "w5"},
+)
 
 
 def runsync(base: str, payload: Any, timeout: float = 180) -> httpx.Response:

@@ -1,7 +1,9 @@
 """`python -m worker` in production mode (RunPod's job loop) against the job-queue host.
 
 Real vLLM on CPU with SmolLM2; the runpod SDK at its default log level (the worker sets it). One
-worker per test module: a vLLM start takes 20-40 s on 2 cores.
+worker per test module that declares `WORKER_OVERRIDES` (its environment beyond `WORKER_ENV`), each
+with its own job-queue host: each module ends its worker (a killed engine, a SIGTERM). Starts are
+not overlapped: two vLLM CPU engines starting at once on 2 cores starved each other for 10 minutes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ WORKER_ENV = {
     "MAX_MODEL_LEN": "4096",
     "CPU_KVCACHE_SPACE_GIB": "1",
     "JOB_TIMEOUT_S": "120",
-    "ENGINE_START_TIMEOUT_S": "300",
+    "ENGINE_START_TIMEOUT_S": "540",  # a loaded machine took 300 s
 }
 COUNTING = "Count from 1 to 5000, separated by commas: 1, 2, 3, 4,"
 """A prompt SmolLM2 continues for thousands of tokens at temperature 0: a job that runs long."""
@@ -104,13 +106,23 @@ def start_worker(host: JobQueueHost, workdir: Path, **overrides: str) -> Worker:
             [sys.executable, "-m", "worker"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     worker = Worker(proc, log_path, port)
-    end = time.monotonic() + 420
+    end = time.monotonic() + 600
     while not host.record.takes:
         if proc.poll() is not None or time.monotonic() > end:
             worker.stop()
             pytest.fail(f"the worker did not start taking jobs (exit {proc.returncode}):\n{worker.output()[-4000:]}")
         time.sleep(0.5)
     return worker
+
+
+def eventually(check: Callable[[], bool], timeout_s: float) -> bool:
+    """Whether `check()` holds within `timeout_s` (polled every 0.1 s)."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def survivors(processes: list[psutil.Process]) -> list[str]:
@@ -130,5 +142,13 @@ def host() -> Iterator[JobQueueHost]:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("production-worker")
+def worker(
+    request: pytest.FixtureRequest, smollm2_dir: Path, host: JobQueueHost, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Worker]:
+    """This module's worker (with its `WORKER_OVERRIDES`), taking jobs from `host`; stopped at the
+    module's end if its tests left it running."""
+    started = start_worker(host, tmp_path_factory.mktemp("production-worker"), **request.module.WORKER_OVERRIDES)
+    try:
+        yield started
+    finally:
+        started.stop()

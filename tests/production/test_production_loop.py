@@ -1,55 +1,31 @@
 """The worker as RunPod runs it: the SDK's production job loop against a job-queue host, real vLLM.
 
-One worker for the module (MAX_CONCURRENCY=8, SHUTDOWN_GRACE_S=8); the SIGTERM test ends it and
-runs last.
+One worker for the module (MAX_CONCURRENCY=8, SHUTDOWN_GRACE_S=8; `conftest.worker`) serves the
+burst, stop-signal and log tests; the SIGTERM test ends it and runs last.
 """
 
 from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import COUNTING, Worker, start_worker, survivors
+from ..documents import HEADER_BOX, TOTAL_BOX, invoice_document, invoice_words
+from .conftest import COUNTING, Worker, eventually, survivors
 from .host import JobQueueHost
 
 pytestmark = pytest.mark.e2e
 CONCURRENCY = 8
 GRACE_S = 8.0
+WORKER_OVERRIDES = {"MAX_CONCURRENCY": str(CONCURRENCY), "SHUTDOWN_GRACE_S": str(GRACE_S)}
 BURST = 100
 CANARY = "Quillfeather"  # a word no log line may carry
-DOCUMENT: dict[str, Any] = {
-    "pages": [
-        {
-            "index": 0,
-            "width": 1000,
-            "height": 1400,
-            "words": [
-                {"id": "w1", "text": "Invoice", "bbox": [50, 40, 200, 80], "confidence": 0.99},
-                {"id": "w2", "text": f"{CANARY}-Ltd", "bbox": [220, 40, 480, 80], "confidence": 0.45},
-                {"id": "w3", "text": "Total:", "bbox": [600, 1200, 700, 1240], "confidence": 0.95},
-                {"id": "w4", "text": f"{CANARY}99", "bbox": [720, 1200, 840, 1240], "confidence": 0.41},
-            ],
-        }
-    ],
-    "fields": [
-        {"name": "total", "value": f"{CANARY}99", "confidence": 0.41, "word_ids": ["w4"]},
-        {"name": "vendor", "value": f"{CANARY}-Ltd", "confidence": 0.45, "word_ids": ["w2"]},
-    ],
-}
-
-
-@pytest.fixture(scope="module")
-def worker(smollm2_dir: Path, host: JobQueueHost, workdir: Path) -> Iterator[Worker]:
-    started = start_worker(host, workdir, MAX_CONCURRENCY=str(CONCURRENCY), SHUTDOWN_GRACE_S=str(GRACE_S))
-    try:
-        yield started
-    finally:
-        started.stop()
+DOCUMENT = invoice_document(
+    invoice_words((f"{CANARY}-Ltd", HEADER_BOX, 0.45), (f"{CANARY}99", TOTAL_BOX, 0.41)),
+    {"total": "w4", "vendor": "w2"},
+)
 
 
 def test_a_burst_is_answered_exactly_once_within_the_concurrency(worker: Worker, host: JobQueueHost) -> None:
@@ -73,10 +49,10 @@ def test_a_burst_is_answered_exactly_once_within_the_concurrency(worker: Worker,
 
 def test_a_stop_signal_aborts_the_vllm_request(worker: Worker, host: JobQueueHost) -> None:
     job_id = host.enqueue({"prompt": COUNTING, "max_tokens": 3000, "temperature": 0})
-    assert _eventually(lambda: worker.running_requests() >= 1, 30), "the long job never reached vLLM"
+    assert eventually(lambda: worker.running_requests() >= 1, 30), "the long job never reached vLLM"
     host.stop(job_id)
     stopped = time.monotonic()
-    assert _eventually(lambda: worker.running_requests() == 0, 10), "vLLM still generates the stopped job"
+    assert eventually(lambda: worker.running_requests() == 0, 10), "vLLM still generates the stopped job"
     assert time.monotonic() - stopped < 5
     line = worker.wait_job_line(job_id)
     assert (line["outcome"], line["code"]) == ("cancelled", "cancelled")
@@ -125,13 +101,4 @@ def test_sigterm_finishes_running_jobs_then_stops_the_engine(worker: Worker, hos
     assert worker.job_lines()[long]["outcome"] == "cancelled"
     assert GRACE_S - 1 < took < GRACE_S + 25
     assert late not in {i for t in host.record.takes for i in t.ids}
-    assert _eventually(lambda: survivors(family) == [], 10), survivors(family)
-
-
-def _eventually(check: Any, timeout_s: float) -> bool:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
+    assert eventually(lambda: survivors(family) == [], 10), survivors(family)

@@ -2,11 +2,14 @@
 split by pages, then by blocks of words, into calls that each fit, and their answers combined.
 
 The scripted engine (our `Engine` protocol's double) counts tokens by a fixed rule; the last test
-runs the real engine (vLLM on CPU, a 4096-token context) on a three-page document."""
+runs the real engine (vLLM on CPU) on a two-page document, planned for a 1,024-token context."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -15,14 +18,19 @@ from schemas.documents import OcrDocument, OcrField, OcrPage
 from schemas.requests import AnalyzeRequest, LocateRequest, LocateTarget
 from schemas.results import AnalyzeResponse, IssueSource, LocateResponse, RegionSource, Timings
 from tests.scripted_engine import Call, ScriptedEngine, scripted_token_count
-from worker.engine import VllmServerEngine
+from worker.engine import Completion, Messages, Sampling, VllmServerEngine
 from worker.errors import InputTooLong
+from worker.supervisor import EngineProcess
 from worker.tasks.analyze import AnalyzeTask
 from worker.tasks.base import TaskContext
 from worker.tasks.chunking import halves
 from worker.tasks.locate import LocateTask
 
 from .ocr_samples import word
+
+SMALL_CONTEXT = 1024
+"""The context the real-engine test plans for: two pages of 22 words (about 1,200 prompt tokens)
+exceed it, one page (about 600, plus the answer's bound) fits, so each task makes two calls."""
 
 
 def long_document(pages: int = 3, words: int = 300) -> OcrDocument:
@@ -103,30 +111,65 @@ async def test_a_page_too_long_alone_is_split_into_word_blocks_and_one_word_that
     assert tiny.calls == []
 
 
+class SmallContextEngine(VllmServerEngine):
+    """The shared vLLM server, with its context declared as `SMALL_CONTEXT` (the tasks split by the
+    engine's `context_length` alone), recording each call so the test can show that every one fits
+    that context as vLLM counted it. The document that proves the split is then a quarter of the size
+    the server's own 4,096-token context would need, and so is its prefill on CPU."""
+
+    def __init__(self, server: EngineProcess, model: str) -> None:
+        super().__init__(
+            server.base_url, model, context_length=SMALL_CONTEXT, request_timeout_s=120, api_key=server.api_key
+        )
+        self.calls: list[tuple[Sampling, Completion]] = []
+
+    async def complete(
+        self, prompt: Messages | str, *, schema: dict[str, Any] | None, sampling: Sampling
+    ) -> Completion:
+        completion = await super().complete(prompt, schema=schema, sampling=sampling)
+        self.calls.append((sampling, completion))
+        return completion
+
+    def all_fit(self) -> bool:
+        return all(done.prompt_tokens + asked.max_tokens <= self.context_length for asked, done in self.calls)
+
+
+@pytest.fixture
+async def small_context_engine(
+    cpu_server: EngineProcess, cpu_engine: VllmServerEngine
+) -> AsyncIterator[SmallContextEngine]:
+    engine = SmallContextEngine(cpu_server, cpu_engine.model)
+    yield engine
+    await engine.close()
+
+
 @pytest.mark.engine
-async def test_a_long_document_is_answered_in_several_real_calls(cpu_engine: VllmServerEngine) -> None:
-    """Three pages that together exceed the 4096-token context: analyze and locate both answer."""
-    document = long_document(pages=3, words=80)  # about 4,100 prompt tokens; a page about 1,400
-    assert await cpu_engine.count_tokens(" ".join(w.text for p in document.pages for w in p.words)) > 0
-    ctx = TaskContext(cpu_engine)
-    result = await AnalyzeTask().run(AnalyzeRequest(document=document), ctx)
-    AnalyzeResponse.model_validate(
-        AnalyzeResponse(result=result, usage=ctx.usage, model="m", timings_ms=Timings(total=1)).model_dump(mode="json")
-    )
-    assert ctx.usage.llm_calls > 1 and ctx.usage.prompt_tokens > cpu_engine.context_length
-    located = TaskContext(cpu_engine)
+async def test_a_long_document_is_answered_in_several_real_calls(small_context_engine: SmallContextEngine) -> None:
+    """Two pages that together exceed the context: analyze and locate both answer, in calls that fit."""
+    engine = small_context_engine
+    document = long_document(pages=2, words=22)  # about 1,200 prompt tokens; a page about 600
+    assert await engine.count_tokens(" ".join(w.text for p in document.pages for w in p.words)) > 0
+    ctx, located = TaskContext(engine), TaskContext(engine)
     targets = [
         LocateTarget(name="total", hint="the word Total1"),
         LocateTarget(name="repeated", value="item5"),  # printed on every page, no label: the model chooses
     ]
     request = LocateRequest(document=document, fields=targets)
-    regions = (await LocateTask().run(request, located)).regions
+    result, located_result = await asyncio.gather(  # at once: vLLM batches the two tasks' calls
+        AnalyzeTask().run(AnalyzeRequest(document=document), ctx), LocateTask().run(request, located)
+    )
+    AnalyzeResponse.model_validate(
+        AnalyzeResponse(result=result, usage=ctx.usage, model="m", timings_ms=Timings(total=1)).model_dump(mode="json")
+    )
+    assert ctx.usage.llm_calls > 1 and ctx.usage.prompt_tokens > engine.context_length
+    regions = located_result.regions
     LocateResponse.model_validate(
         LocateResponse(
             result={"regions": regions}, usage=located.usage, model="m", timings_ms=Timings(total=1)
         ).model_dump(mode="json")
     )
     assert located.usage.llm_calls > 1
+    assert len(engine.calls) == ctx.usage.llm_calls + located.usage.llm_calls and engine.all_fit()
     ids = {w.id for p in document.pages for w in p.words}
     assert all(set(r.word_ids) <= ids for r in regions)
-    assert regions[1].word_ids in (["p0w5"], ["p1w5"], ["p2w5"])  # never a word outside the candidates
+    assert regions[1].word_ids in (["p0w5"], ["p1w5"])  # never a word outside the candidates
