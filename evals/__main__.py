@@ -44,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--levels", type=_ints, help="degradation levels, e.g. 0,2 (default: all; --dir: 0)")
     r.add_argument("--layouts", type=_layouts, default=LAYOUTS, help="cycled through, e.g. receipt")
     r.add_argument("--naive-max-tokens", type=int, default=768, help="answer budget of the naive path")
-    r.add_argument("--naive-docs", type=int, default=1, help="naive baseline on the first N documents per level")
+    r.add_argument("--naive-docs", type=int, default=0, help="naive baseline on the first N documents per level (off)")
     r.add_argument("--concurrency", type=int, default=4, help="documents at once (1: clean single-job latencies)")
     r.add_argument("--sample-pages", type=int, default=4, help="pages drawn with boxes in the report")
     e = commands.add_parser("example-dir", help="write a small --dir folder: synthetic PDFs and PNGs with truth files")

@@ -227,9 +227,15 @@ def source_line(metrics: dict[str, Any]) -> str:
     return (
         f"model {run['model']} · engine {run['engine_url']} · structured-output backend {run['backend']} · "
         f"seed {run['seed']} · {run['docs']} docs per level × levels {run['levels']} = {run['documents']} documents "
-        f"({', '.join(run['layouts'])}) · {run['concurrency']} at a time · naive baseline on "
-        f"{'every document' if naive is None else f'the first {naive} per level'} · hardware: {run['hardware']}"
+        f"({', '.join(run['layouts'])}) · {run['concurrency']} at a time · "
+        f"{_naive_sample(naive)} · hardware: {run['hardware']}"
     )
+
+
+def _naive_sample(naive_docs: int | None) -> str:
+    if naive_docs == 0:
+        return "naive baseline off (opt in: --naive-docs N)"
+    return "naive baseline on " + ("every document" if naive_docs is None else f"the first {naive_docs} per level")
 
 
 def _validity_table(m: dict[str, Any]) -> Table:

@@ -52,7 +52,8 @@ def _check_ranges(metrics: dict[str, Any]) -> None:
 @pytest.fixture(scope="module")
 def run_dir(cpu_server: EngineProcess, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("evals-run")
-    small = ["--docs", "1", "--levels", "0,2", "--layouts", "receipt", "--naive-max-tokens", "32", "--seed", "3"]
+    small = ["--docs", "1", "--levels", "0,2", "--layouts", "receipt", "--seed", "3"]
+    small += ["--naive-docs", "1", "--naive-max-tokens", "32"]  # the baseline is opt-in
     with pytest.MonkeyPatch.context() as env:
         env.setenv("ENGINE_API_KEY", cpu_server.api_key)  # the shared engine lets in only its own key
         main(["run", *small, "--concurrency", "2", "--engine-url", cpu_server.base_url, "--out", str(out)])
