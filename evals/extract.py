@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 import re
 import statistics
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
 from evals.printed_labels import INVOICE_WORDS, localized_labels
 from schemas.documents import OcrDocument, OcrField, OcrWord
+from worker.tasks.label_vocabulary import fold
 
 AMOUNT = re.compile(r"\d{1,3}(?:[,. ]?\d{3})*[.,]\d{2}(?!\d)")
 """1,234.56 · 1.234,56 · 1 234,56 (French groups by a space, so an amount may span words)."""
@@ -71,8 +71,7 @@ FRAME = " |[]_"  # stripped from value ends: form-box edges the engine read as t
 def _norm(text: str) -> str:
     """Letters and digits of any script, casefolded and without accents: OCR often drops an accent
     or an umlaut ("Vollstandiger"), and "Straße" is "strasse" either way."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
-    return "".join(c for c in folded if c.isalnum() or c == "#")
+    return "".join(c for c in fold(text) if c.isalnum() or c == "#")
 
 
 TITLES = {"invoice", "receipt"} | {_norm(words[0]) for words in INVOICE_WORDS.values()}

@@ -9,7 +9,8 @@ Per document (the harness gives every level the same seeds, so levels differ onl
 4. `merge` settles the passes with the LLM, again with `use_llm: false` (the vote baseline), and the
    naive baseline merges them without a grammar.
 The naive baseline is costly (free text up to `naive_max_tokens`, asked twice on a parse failure), so
-a run gives it only every `naive_every`-th document (`RunConfig`); its figures are over those.
+it is opt-in: a run gives it the first `naive_docs` documents of each level (`RunConfig`, default
+none); its figures are over those.
 With `use_llm` off (`--no-llm`) no model is started: analyze and merge run their rules alone
 (`use_llm: false`), locate is asked only for the fields whose value the OCR read (a field it can
 settle only with the model fails), and the naive baseline and the LLM merge are skipped.

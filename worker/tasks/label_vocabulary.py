@@ -24,7 +24,8 @@ from .normalize import squash_key
 
 LANGUAGES = ("en", "nl", "de", "fr", "es", "it")
 CONCEPT_KEYS = frozenset(("aliases", *LANGUAGES))
-_LETTERS = re.compile(r"[^\W\d_]+")
+LETTER_RUNS = re.compile(r"[^\W\d_]+")
+"""A run of letters of any script (no digits, no underscore)."""
 
 
 def fold(text: str) -> str:
@@ -37,7 +38,7 @@ def fold(text: str) -> str:
 def letters_of(text: str) -> str:
     """The text's letters, folded (`Factuurdatum:` → factuurdatum); cached, since every target with
     several occurrences scans the document's words."""
-    return "".join(_LETTERS.findall(fold(text)))
+    return "".join(LETTER_RUNS.findall(fold(text)))
 
 
 def phrase_of(label: str) -> str:

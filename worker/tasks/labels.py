@@ -37,7 +37,7 @@ from schemas.common import BBox
 from schemas.documents import OcrDocument, OcrWord
 from schemas.requests import LocateTarget
 
-from .label_vocabulary import fold, letters_of, vocabulary
+from .label_vocabulary import LETTER_RUNS, fold, letters_of, vocabulary
 from .matching import Candidate
 
 MIN_COMPOUND = 4
@@ -67,7 +67,6 @@ PLACE_WORDS = frozenset(
         "field",
     ]
 )
-_LETTERS = re.compile(r"[^\W\d_]+")
 Phrases = dict[str, list[tuple[str, ...]]]
 """First word of a label → the labels starting with it, as word tuples, longest first."""
 
@@ -79,7 +78,7 @@ def label_terms(target: LocateTarget) -> set[str]:
     text = f"{target.name.replace('_', ' ')} {target.hint or ''}"
     text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)  # invoiceDate → invoice Date
     skip = PLACE_WORDS | vocab.generic
-    terms = {w for w in _LETTERS.findall(fold(text)) if len(w) >= 2 and w not in skip}
+    terms = {w for w in LETTER_RUNS.findall(fold(text)) if len(w) >= 2 and w not in skip}
     for named in (target.name, target.hint):
         concept = vocab.concept_of(named) if named else None
         terms |= vocab.phrases[concept] if concept else set()
