@@ -34,6 +34,7 @@ from evals.documents import make_document
 from evals.extract import field_specs
 from evals.ocr import read_page, use_cache
 from evals.pipeline import HINTS
+from evals.prometheus import metric_total
 from evals.run import OCR_CACHE
 from schemas.bounds import max_output_tokens
 from schemas.documents import OcrDocument
@@ -180,14 +181,8 @@ def medians(rounds: list[dict[str, float]]) -> dict[str, float]:
 
 def parse_counters(text: str) -> dict[str, float]:
     """vLLM's /metrics (Prometheus text): `name_sum` and `name_count` of COUNTERS, over all labels."""
-    out: dict[str, float] = {}
-    for line in text.splitlines():
-        name, _, rest = line.partition("{") if "{" in line else line.partition(" ")
-        value = rest.rsplit(" ", 1)[-1]
-        short = name.removeprefix("vllm:")
-        if name.startswith("vllm:") and short.removesuffix("_sum").removesuffix("_count") in COUNTERS:
-            out[short] = out.get(short, 0.0) + float(value)
-    return out
+    found = {f"{c}{part}": metric_total(text, f"vllm:{c}{part}") for c in COUNTERS for part in ("_sum", "_count")}
+    return {name: value for name, value in found.items() if value is not None}
 
 
 async def counters(engine: VllmServerEngine) -> dict[str, float]:

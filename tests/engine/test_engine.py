@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from evals.prometheus import metric_total
 from schemas.decoding import AnalyzeDecoding, MergeDecoding
 from schemas.narrowing import narrow_analyze, narrow_merge
 from worker.engine import Completion, Engine, Messages, Sampling, VllmServerEngine
@@ -137,8 +138,7 @@ async def test_the_real_server_lets_in_only_its_own_key(cpu_server: EngineProces
 
 
 def _running_requests(metrics: str) -> float:
-    lines = [line for line in metrics.splitlines() if line.startswith("vllm:num_requests_running")]
-    return sum(float(line.rsplit(" ", 1)[1]) for line in lines)
+    return metric_total(metrics, "vllm:num_requests_running") or 0.0
 
 
 async def test_cancelling_a_job_aborts_its_generation(cpu_engine: VllmServerEngine) -> None:

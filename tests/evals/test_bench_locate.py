@@ -17,6 +17,7 @@ from evals.bench_locate import (
     table,
     tagged,
 )
+from evals.prometheus import metric_total
 from schemas.documents import OcrDocument, OcrPage, OcrWord
 from schemas.requests import LocateTarget
 
@@ -87,3 +88,11 @@ def test_table_prints_every_step_for_every_case() -> None:
     assert "| other | 600 | 60.0% | 50 | 100.0% |" in printed
     assert "| prompt tokens | 812.0 | | — | |" in printed
     assert "time_to_first_token_seconds 410 ms (n=4)" in printed and "values given: not available" in printed
+
+
+def test_a_metric_total_sums_its_label_sets_and_no_other_metric() -> None:
+    page = METRICS + 'vllm:num_requests_running{engine="0"} 2.0\nvllm:num_requests_running{engine="1"} 1.0\n'
+    assert metric_total(page, "vllm:num_requests_running") == 3.0
+    assert metric_total(page, "vllm:request_prefill_time_seconds_sum") == 2.0  # never its _bucket lines
+    assert metric_total(page, "vllm:request_prefill_time_seconds") is None  # a histogram has no bare sample
+    assert metric_total(page, "vllm:num_requests_waiting") is None

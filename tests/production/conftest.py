@@ -24,6 +24,8 @@ import httpx
 import psutil  # type: ignore[import-untyped]
 import pytest
 
+from evals.prometheus import metric_total
+
 from ..conftest import free_port
 from .host import JobQueueHost, running_host
 
@@ -80,10 +82,7 @@ class Worker:
     def running_requests(self) -> float:
         """vLLM's own count of requests being generated (Prometheus `/metrics`)."""
         text = httpx.get(f"http://127.0.0.1:{self.engine_port}/metrics", timeout=5).text
-        values = [
-            float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("vllm:num_requests_running")
-        ]
-        return sum(values)
+        return metric_total(text, "vllm:num_requests_running") or 0.0
 
     def stop(self) -> None:
         if self.proc.poll() is None:
