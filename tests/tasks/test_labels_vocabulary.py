@@ -19,7 +19,7 @@ from schemas.requests import LocateRequest, LocateTarget
 from worker.tasks.base import TaskContext
 from worker.tasks.label_vocabulary import LANGUAGES, parse, phrase_of, vocabulary
 from worker.tasks.labels import label_terms
-from worker.tasks.locate import LocateTask, value_regions
+from worker.tasks.locate import LABEL_CHOICE_FACTOR, LocateTask, value_regions
 
 from .ocr_samples import NoEngine
 
@@ -50,7 +50,7 @@ def twice(decoy: str, label: str, value: str) -> tuple[OcrDocument, str]:
 def test_the_vocabulary_file_has_its_shape() -> None:
     assert set(RAW) == {"generic", "concepts"} and len(CONCEPTS) >= 15
     for concept, table in RAW["concepts"].items():
-        assert set(table) <= {"aliases", *LANGUAGES}, concept
+        assert set(table) <= {"aliases", "labelled", *LANGUAGES}, concept
         assert all(table[language] for language in ("en", "nl", "de", "fr")), concept
         assert all(isinstance(label, str) and label for language in LANGUAGES for label in table.get(language, []))
     vocab = vocabulary()
@@ -100,6 +100,7 @@ def table(en: str, rest: str) -> dict[str, list[str]]:
         ({"generic": ["de"], "concepts": {"x": table("de", "aa")}}, "too generic"),
         ({"generic": [], "concepts": {"x": table("total", "aa"), "y": table("Total:", "bb")}}, "belongs to both"),
         ({"generic": [], "concepts": {"x": {"aliases": [], "en": ["total"], "nl": ["aa"], "de": ["bb"]}}}, "lacks"),
+        ({"generic": [], "concepts": {"x": {**table("total", "aa"), "labelled": "yes"}}}, "true or false"),
     ],
 )
 def test_a_bad_vocabulary_is_refused(raw: dict[str, Any], error: str) -> None:
@@ -160,3 +161,62 @@ def test_any_concepts_label_beats_another_concepts_label(
     document, expected = twice(decoy, label, "119.00")
     regions, choices = value_regions(LocateRequest(document=document, fields=[target]))
     assert not choices and regions[concept].word_ids == [expected]
+
+
+def test_labelled_concepts_are_those_printed_with_a_label() -> None:
+    labelled = vocabulary().labelled
+    assert {"iban", "total", "subtotal", "tax", "invoice_number"} <= labelled
+    assert not {"company", "name", "street", "city", "email", "phone", "date"} & labelled  # often printed bare
+
+
+@pytest.mark.parametrize(
+    ("target", "printed", "settled"),
+    [
+        (LocateTarget(name="iban", hint="an IBAN"), "Total", True),  # no IBAN label: not on the page
+        (LocateTarget(name="bank_account"), "Totaal", True),  # an alias names the concept
+        (LocateTarget(name="iban", hint="an IBAN"), "IBAN:", False),  # a label is printed: look for it
+        (LocateTarget(name="iban"), "Rekeningnummer", False),  # in another language
+        (LocateTarget(name="vendor", hint="the name at the top"), "Total", False),  # names are printed bare
+    ],
+)
+async def test_a_field_always_printed_with_a_label_is_not_found_where_none_is_printed(
+    target: LocateTarget, printed: str, settled: bool
+) -> None:
+    document = OcrDocument(pages=[OcrPage(index=0, width=1000, height=800, words=line(0, printed, "119,00", 400))])
+    regions, _ = value_regions(LocateRequest(document=document, fields=[target]))
+    assert (target.name in regions) is settled
+    if settled:
+        [region] = (
+            await LocateTask().run(LocateRequest(document=document, fields=[target]), TaskContext(NoEngine()))
+        ).regions
+        assert region.source.value == "not_found" and region.bbox is None and region.confidence == 0
+
+
+@pytest.mark.parametrize(
+    ("hint", "expected"),
+    [
+        ("the name printed at the top", "w0"),
+        ("in the page header", "w0"),
+        ("the name in the footer", "w2"),
+        ("printed at the bottom of the page", "w2"),
+        ("the company name", None),  # no place: the model chooses
+        ("top or bottom", None),  # both: no place either
+    ],
+)
+def test_a_place_in_the_hint_picks_among_occurrences_no_label_settles(hint: str, expected: str | None) -> None:
+    """A company name printed in the header and again in the footer has no label to tell them apart."""
+    words = [
+        OcrWord(id="w0", text="Junken", bbox=(50, 40, 150, 60), confidence=0.9),
+        OcrWord(id="w1", text="Thanks", bbox=(50, 400, 150, 420), confidence=0.9),
+        OcrWord(id="w2", text="Junken", bbox=(50, 760, 150, 780), confidence=0.8),
+    ]
+    document = OcrDocument(pages=[OcrPage(index=0, width=1000, height=800, words=words)])
+    target = LocateTarget(name="store", hint=hint, value="Junken")
+    regions, choices = value_regions(LocateRequest(document=document, fields=[target]))
+    if expected is None:
+        assert "store" in choices and "store" not in regions
+    else:
+        region = regions["store"]
+        assert region.word_ids == [expected] and region.confidence == pytest.approx(
+            LABEL_CHOICE_FACTOR * (0.9 if expected == "w0" else 0.8)
+        )

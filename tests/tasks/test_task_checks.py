@@ -92,12 +92,31 @@ async def test_a_clean_invoice_has_no_issues_and_its_quality_is_the_mean_confide
 
 def test_low_confidence_cites_the_field_and_its_words_and_stray_words_separately() -> None:
     document = invoice(total="119.00", total_confidence=0.3)
+    document.fields[2].confidence = 0.3  # the subtotal; the tax is dropped, so no sum confirms anything
+    document.fields.pop(3)
     document.pages[0].words[0].confidence = 0.2  # "Invoice", in no field
     issues = rule_issues(AnalyzeRequest(document=document, low_confidence=0.6))
     assert [(i.field, i.severity, i.word_ids) for i in issues] == [
+        ("subtotal", Severity.MEDIUM, ["w6"]),
         ("total", Severity.MEDIUM, ["w10"]),
         (None, Severity.LOW, ["w1"]),
     ]
+
+
+@pytest.mark.parametrize(("total", "confirmed"), [("119.00", True), ("119.01", False), ("118.00", False)])
+async def test_a_sum_that_adds_up_to_the_cent_confirms_low_confidence_amounts(total: str, confirmed: bool) -> None:
+    """subtotal + tax = total exactly: a misread digit would break the sum, so a low confidence on
+    those amounts is a low issue, the fields are not uncertain, and the model is not asked."""
+    document = invoice(total=total, total_confidence=0.3)
+    request = AnalyzeRequest(document=document, low_confidence=0.6, use_llm=True)
+    doubt = next(i for i in rule_issues(request) if i.kind is IssueKind.LOW_CONFIDENCE)
+    assert doubt.field == "total" and (doubt.severity is Severity.LOW) is confirmed
+    assert checks.confirmed_amounts(document) == (frozenset({"subtotal", "tax", "total"}) if confirmed else frozenset())
+    if confirmed:
+        result, ctx = await analyze_without_llm(request)  # NoEngine: a call would fail the test
+        assert result.uncertain_fields == [] and ctx.usage.llm_calls == 0 and not result.needs_review
+    else:
+        assert "total" in (await analyze_without_llm(request.model_copy(update={"use_llm": False})))[0].uncertain_fields
 
 
 @given(st.lists(st.sampled_from(list(Severity)), max_size=40), st.floats(0, 1))
@@ -120,6 +139,16 @@ def test_llm_findings_keep_only_request_words_and_cannot_claim_a_present_field_m
     assert issue is not None and issue.word_ids == ["w10", "w1"] and issue.source is IssueSource.LLM
     missing = odd.model_copy(update={"kind": FindingKind.MISSING_FIELD})
     assert finding_issue(missing, request, known) is None
+
+
+def test_llm_findings_cannot_claim_an_optional_field_missing() -> None:
+    optional = [ExpectedField(name="iban", format=FieldFormat.IBAN, required=False)]
+    request = AnalyzeRequest(document=invoice(total="119.00"), expected_fields=optional)
+    claim = Finding(field="iban", kind=FindingKind.MISSING_FIELD, severity=Severity.HIGH, words=[], suggestion=None)
+    assert finding_issue(claim, request, set()) is None
+    required = request.model_copy(update={"expected_fields": [optional[0].model_copy(update={"required": True})]})
+    kept = finding_issue(claim, required, set())
+    assert kept is not None and kept.kind is IssueKind.MISSING_FIELD
 
 
 def test_llm_findings_that_repeat_a_rule_issue_are_dropped() -> None:

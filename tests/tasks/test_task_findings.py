@@ -75,7 +75,9 @@ async def test_no_call_when_the_rules_settled_every_field() -> None:
     ctx = TaskContext(NoEngine())
     result = await AnalyzeTask().run(clean, ctx)
     assert ctx.usage.llm_calls == 0 and result.issues == [] and not result.needs_review
-    doubtful = AnalyzeRequest(document=invoice(total="119.00", total_confidence=0.3))
+    document = invoice(total="119.00")
+    document.fields[0].confidence = 0.3  # the invoice number (a total the sum confirms would be settled)
+    doubtful = AnalyzeRequest(document=document)
     engine = ScriptedEngine(['{"issues": []}'])
     await AnalyzeTask().run(doubtful, TaskContext(engine))
     assert len(engine.calls) == 1

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.documents import OcrField
 from schemas.requests import MergePass, MergeRequest
 from schemas.results import MergedField, MergeMethod, MergeResult
-from worker.tasks.alignment import align, comparison_key
+from worker.tasks.alignment import accented_reading, align, comparison_key
 from worker.tasks.base import TaskContext
 from worker.tasks.merge import MergeTask, grammar, is_conflict, prompt_variables
 
@@ -116,3 +117,35 @@ def test_conflict_grammar_offers_each_fields_candidates_and_null_only() -> None:
     [item] = schema["properties"]["fields"]["prefixItems"]
     assert item["properties"]["field"] == {"type": "string", "const": "total"}
     assert item["properties"]["value"]["anyOf"][0]["enum"] == ["12.50", "13.00"]
+
+
+@pytest.mark.parametrize(
+    ("readings", "expected"),
+    [
+        (["Junken Mälzer KG", "Junken Malzer KG"], "Junken Mälzer KG"),
+        (["Junken Malzer KG", "Junken Malzer KG", "Junken Mälzer KG"], "Junken Mälzer KG"),  # outvoted, still right
+        (["Crème Brûlée", "Creme Brulee"], "Crème Brûlée"),
+    ],
+)
+async def test_readings_that_differ_only_by_accents_take_the_accented_one_without_the_model(
+    readings: list[str], expected: str
+) -> None:
+    """An engine without the language's model drops accents; none adds them."""
+    fields = [[OcrField(name="store", value=v, confidence=0.9)] for v in readings]
+    result, calls = await merge(MergeRequest(passes=passes(fields)))
+    [store] = result.fields
+    assert (store.value, store.method, calls) == (expected, MergeMethod.VOTE, 0)
+    assert not is_conflict(align(passes(fields), None)[0])
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [
+        ["Café Noël", "Cafe Noèl"],  # accents on both: which is right is no rule's to say
+        ["Mälzer", "Melzer"],  # another letter, not only an accent
+    ],
+)
+def test_accents_settle_nothing_when_both_have_them_or_letters_differ(readings: list[str]) -> None:
+    fields = [[OcrField(name="store", value=v, confidence=0.9)] for v in readings]
+    [aligned] = align(passes(fields), None)
+    assert accented_reading(aligned) is None and is_conflict(aligned)

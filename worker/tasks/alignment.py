@@ -11,6 +11,9 @@ Definitions the merge task relies on:
   away. Agreeing values form one group.
 - A vote's weight is the pass's confidence for the field (0.5 when it gave none).
 - `unanimous`: at least two passes vote and all agree.
+- `accented_reading`: when the readings differ only by accents and one of them alone has them
+  (`Mälzer` against `Malzer`), that one: an engine without the language's model drops accents,
+  none adds them, so no vote is needed (and a majority of accent-dropping engines proves nothing).
 - `clear`: the heaviest group weighs at least twice the runner-up and at least half of all votes.
 - Otherwise the field is a *conflict*: the LLM, or the plain weighted vote, settles it.
 
@@ -27,7 +30,7 @@ from rapidfuzz import fuzz
 
 from schemas.requests import MergePass
 
-from .normalize import OCR_DIGIT_LOOKALIKES, OCR_LETTER_PAIRS, squash_key
+from .normalize import OCR_DIGIT_LOOKALIKES, OCR_LETTER_PAIRS, squash_key, strip_accents
 
 DEFAULT_WEIGHT = 0.5
 """The vote of a pass that reports no confidence for the field."""
@@ -170,3 +173,11 @@ def corroboration(group: Group) -> float:
     for confidence in sorted(v.confidence if v.confidence is not None else DEFAULT_WEIGHT for v in group.votes):
         doubt *= 1.0 - confidence
     return 1.0 - doubt
+
+
+def accented_reading(field: AlignedField) -> str | None:
+    """The only reading with accents, when every reading is the same text without them; else None."""
+    if len(field.groups) < 2 or len({comparison_key(strip_accents(g.value)) for g in field.groups}) != 1:
+        return None
+    marked = [g.value for g in field.groups if strip_accents(g.value) != g.value]
+    return marked[0] if len(marked) == 1 else None

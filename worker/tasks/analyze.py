@@ -41,7 +41,7 @@ from schemas.tasks import SPECS
 
 from ..engine import Messages
 from .base import TaskBase, TaskContext
-from .checks import find_field, has_value, is_low_confidence, rule_issues, word_confidences
+from .checks import confirmed_amounts, find_field, has_value, is_low_confidence, rule_issues, word_confidences
 from .chunking import parts_that_fit
 from .grounding import ask, chat, document_word_ids, known_ids, require_known
 from .normalize import squash_key
@@ -100,6 +100,12 @@ def grammar(request: AnalyzeRequest, rules: list[Issue]) -> dict[str, Any]:
     return narrow_analyze(field_names(request), document_word_ids(request.document), offered)
 
 
+def is_optional(request: AnalyzeRequest, name: str | None) -> bool:
+    """Whether the request declares the field optional: its absence is then no issue."""
+    key = squash_key(name) if name is not None else None
+    return any(not e.required and squash_key(e.name) == key for e in request.expected_fields)
+
+
 def finding_issue(
     finding: Finding,
     request: AnalyzeRequest,
@@ -107,10 +113,11 @@ def finding_issue(
     offered: dict[str | None, list[str]] | None = None,
 ) -> Issue | None:
     """The finding as an issue citing the field's words and the known words the model named;
-    None for a claim the request contradicts (a field with a value reported missing). Its
+    None for a claim the request contradicts (a field with a value, or one it declares optional,
+    reported missing). Its
     suggestion survives only when the rules offered it for that field (`offered`)."""
     field = find_field(request.document, finding.field) if finding.field is not None else None
-    if finding.kind is FindingKind.MISSING_FIELD and has_value(field):
+    if finding.kind is FindingKind.MISSING_FIELD and (has_value(field) or is_optional(request, finding.field)):
         return None
     cited = [*(field.word_ids if field is not None else []), *finding.words]
     suggestion = finding.suggestion if finding.suggestion in (offered or {}).get(finding.field, []) else None
@@ -168,12 +175,17 @@ async def llm_issues(request: AnalyzeRequest, rules: list[Issue], ctx: TaskConte
     return without_repeats(issues, rules)
 
 
+def is_settled_doubt(issue: Issue) -> bool:
+    """A low-confidence issue the rules themselves lowered (the sum check confirms the amount)."""
+    return issue.kind is IssueKind.LOW_CONFIDENCE and issue.severity is Severity.LOW
+
+
 def needs_model(request: AnalyzeRequest, rules: list[Issue]) -> bool:
     """Whether the rules left something to judge: a field they found uncertain (or any issue of
-    theirs about a field), or an expected field missing. A document they pass whole is settled,
-    and skipping its call both saves the call and avoids the model's false alarms on clean
-    documents (most of analyze's false flags in the evaluation)."""
-    if any(i.field is not None or i.kind is IssueKind.MISSING_FIELD for i in rules):
+    theirs about a field, except a doubt they settled themselves), or an expected field missing. A
+    document they pass whole is settled, and skipping its call both saves the call and avoids the
+    model's false alarms on clean documents (most of analyze's false flags in the evaluation)."""
+    if any((i.field is not None and not is_settled_doubt(i)) or i.kind is IssueKind.MISSING_FIELD for i in rules):
         return True
     return bool(summarise(request, rules).uncertain_fields)
 
@@ -206,7 +218,12 @@ def summarise(request: AnalyzeRequest, issues: list[Issue]) -> AnalyzeResult:
     document = request.document
     confidences = word_confidences(document)
     doubtful = {i.field for i in issues if i.severity is not Severity.LOW and i.field is not None}
-    doubtful |= {f.name for f in document.fields if is_low_confidence(f, confidences, request.low_confidence)}
+    confirmed = confirmed_amounts(document)
+    doubtful |= {
+        f.name
+        for f in document.fields
+        if is_low_confidence(f, confidences, request.low_confidence) and f.name not in confirmed
+    }
     uncertain = [name for name in field_names(request) if name in doubtful]
     required = {squash_key(e.name) for e in request.expected_fields if e.required}
     return AnalyzeResult(

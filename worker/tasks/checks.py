@@ -58,15 +58,19 @@ def is_low_confidence(field: OcrField, confidences: dict[str, float], threshold:
 
 
 def low_confidence_issues(document: OcrDocument, threshold: float) -> Iterator[Issue]:
-    """A medium issue per doubtful field; one low issue for doubtful words outside every field."""
+    """A medium issue per doubtful field, low for an amount the sum check confirms
+    (`confirmed_amounts`); one low issue for doubtful words outside every field."""
     confidences = word_confidences(document)
+    confirmed = confirmed_amounts(document)
     for field in document.fields:
         if is_low_confidence(field, confidences, threshold):
+            sure = field.name in confirmed
             yield Issue(
                 field=field.name,
                 kind=IssueKind.LOW_CONFIDENCE,
-                severity=Severity.MEDIUM,
-                message=f"the field or one of its words was read with confidence below {threshold:g}",
+                severity=Severity.LOW if sure else Severity.MEDIUM,
+                message=f"the field or one of its words was read with confidence below {threshold:g}"
+                + ("; subtotal + tax = total to the cent confirms it" if sure else ""),
                 word_ids=field.word_ids,
             )
     in_fields = {w for f in document.fields for w in f.word_ids}
@@ -136,18 +140,44 @@ def _sum_check(subtotal: Decimal, tax: Decimal, total: Decimal) -> Decimal | Non
             return None
 
 
-def arithmetic_issues(document: OcrDocument) -> Iterator[Issue]:
-    """subtotal + tax = total, within a cent, when all three fields exist and parse as amounts."""
+def _sum_roles(document: OcrDocument) -> tuple[list[OcrField], tuple[Decimal, Decimal, Decimal]] | None:
+    """The subtotal, tax and total fields and their amounts, when all three exist and parse."""
     roles = [_role_field(document, names) for names in (SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES)]
     fields = [f for f in roles if f is not None and f.value is not None]
     if len(fields) != len(roles):
-        return
+        return None
     try:
         subtotal, tax, total = (parse_amount(f.value) for f in fields if f.value is not None)
     except ArithmeticError:
-        return  # not a number any decimal context can hold: the check has nothing to compare
-    if subtotal is None or tax is None or total is None:
+        return None  # not a number any decimal context can hold: the check has nothing to compare
+    if subtotal is None or tax is None or total is None or not all(a.is_finite() for a in (subtotal, tax, total)):
+        return None
+    return fields, (subtotal, tax, total)
+
+
+def confirmed_amounts(document: OcrDocument) -> frozenset[str]:
+    """The subtotal's, tax's and total's names when subtotal + tax equals the total exactly: three
+    readings that add up to the cent confirm each other, since a misread digit breaks the sum (a
+    low confidence on them is then no reason to doubt them)."""
+    roles = _sum_roles(document)
+    if roles is None:
+        return frozenset()
+    fields, (subtotal, tax, total) = roles
+    with localcontext() as exact:
+        exact.prec = EXACT_DIGITS
+        try:
+            adds_up = subtotal + tax == total
+        except ArithmeticError:
+            return frozenset()
+    return frozenset(f.name for f in fields) if adds_up else frozenset()
+
+
+def arithmetic_issues(document: OcrDocument) -> Iterator[Issue]:
+    """subtotal + tax = total, within a cent, when all three fields exist and parse as amounts."""
+    roles = _sum_roles(document)
+    if roles is None:
         return
+    fields, (subtotal, tax, total) = roles
     expected = _sum_check(subtotal, tax, total)
     if expected is None:
         return

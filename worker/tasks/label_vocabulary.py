@@ -23,7 +23,7 @@ from typing import Any
 from .normalize import squash_key
 
 LANGUAGES = ("en", "nl", "de", "fr", "es", "it")
-CONCEPT_KEYS = frozenset(("aliases", *LANGUAGES))
+CONCEPT_KEYS = frozenset(("aliases", "labelled", *LANGUAGES))
 LETTER_RUNS = re.compile(r"[^\W\d_]+")
 """A run of letters of any script (no digits, no underscore)."""
 
@@ -54,6 +54,9 @@ class Vocabulary:
     """squashed alias, concept key or label → concept."""
     generic: frozenset[str]
     """Words too common to be a label on their own."""
+    labelled: frozenset[str] = frozenset()
+    """Concepts always printed with one of their labels (`labelled = true`): a page that prints none
+    of those labels does not hold the field."""
 
     def concept_of(self, text: str) -> str | None:
         """The concept a field name or hint names (`invoiceDate`, `Date de facture`), if any."""
@@ -87,13 +90,18 @@ def parse(raw: dict[str, Any]) -> Vocabulary:
     phrases: dict[str, frozenset[str]] = {}
     owners: dict[str, str] = {}
     index: dict[str, str] = {}
+    labelled = set()
     for concept, table in raw["concepts"].items():
+        if not isinstance(table.get("labelled", False), bool):
+            raise ValueError(f"label vocabulary: `labelled` of {concept!r} is not true or false")
+        if table.get("labelled", False):
+            labelled.add(concept)
         phrases[concept] = frozenset(_concept_phrases(concept, table, generic))
         for phrase in phrases[concept]:
             _claim(owners, phrase, concept, "label")
         for name in (concept, *table["aliases"], *phrases[concept]):
             _claim(index, squash_key(name), concept, "alias")
-    return Vocabulary(phrases, index, generic)
+    return Vocabulary(phrases, index, generic, frozenset(labelled))
 
 
 @cache

@@ -22,7 +22,16 @@ column header), so candidates are ranked first by whether a label shares their l
 overlap vertically), then by the gap between the boxes. The first candidate settles the choice
 when it shares a line with a label and no other does, or when every other one is on the same
 footing and at least `MARGIN` times farther; otherwise nothing is settled and the model chooses
-among the candidates.
+among the candidates. When the labels settle nothing, a hint that names a place ("the name printed
+at the top", "in the footer") picks the first or the last occurrence in reading order
+(`settle_by_place`): a company name printed in the header and again in the footer has no label, but
+the hint says which one is meant.
+
+A target without a value whose concept is always printed with a label (`labelled` in the vocabulary:
+an IBAN, a total, an invoice number) is not on a page that prints none of its labels
+(`no_label_printed`), so locate answers `not_found` without asking the model to guess a place. A
+word within `NEAR_LABEL` of a label word (a label OCR misread, `Tota1`) counts as printed: on a
+degraded page the model is asked rather than the field declared absent.
 """
 
 from __future__ import annotations
@@ -33,6 +42,8 @@ from collections.abc import Iterator, Sequence
 from functools import cache
 from itertools import pairwise
 
+from rapidfuzz import fuzz
+
 from schemas.common import BBox
 from schemas.documents import OcrDocument, OcrWord
 from schemas.requests import LocateTarget
@@ -41,6 +52,10 @@ from .label_vocabulary import LETTER_RUNS, fold, letters_of, vocabulary
 from .matching import Candidate
 
 MIN_COMPOUND = 4
+NEAR_LABEL = 75
+"""rapidfuzz ratio from which a printed word counts as a misread label word."""
+DIGIT_LETTERS = str.maketrans({"0": "o", "1": "l", "5": "s", "8": "b", "|": "l"})
+"""Digits OCR reads in place of a label's letters."""
 MARGIN = 2.0
 NO_LABEL = (2, math.inf)
 PLACE_WORDS = frozenset(
@@ -69,6 +84,10 @@ PLACE_WORDS = frozenset(
 )
 Phrases = dict[str, list[tuple[str, ...]]]
 """First word of a label → the labels starting with it, as word tuples, longest first."""
+
+
+FIRST_PLACES = frozenset(["top", "header", "heading", "first", "head", "above"])
+LAST_PLACES = frozenset(["bottom", "footer", "last", "foot", "below"])
 
 
 def label_terms(target: LocateTarget) -> set[str]:
@@ -175,3 +194,48 @@ def settle_by_labels(target: LocateTarget, candidates: Sequence[Candidate], docu
     if runner_up[0] > best[0] or runner_up[1] >= MARGIN * max(best[1], 1.0):
         return index
     return None
+
+
+def named_concepts(target: LocateTarget) -> set[str]:
+    vocab = vocabulary()
+    return {c for c in (vocab.concept_of(n) for n in (target.name, target.hint) if n) if c is not None}
+
+
+def no_label_printed(target: LocateTarget, document: OcrDocument) -> bool:
+    """Whether the target names a concept always printed with a label and the document prints none
+    of the target's labels, not even misread (so the field is not on it)."""
+    if not named_concepts(target) & vocabulary().labelled:
+        return False
+    terms = label_terms(target)
+    return not label_words(document, terms) and not near_label_printed(document, terms)
+
+
+def near_label_printed(document: OcrDocument, terms: set[str]) -> bool:
+    """Whether a word is a misread of a label word (`NEAR_LABEL` similarity: `Tota1`, `lBAN`,
+    `Geb0ortedatum`): on a degraded page the label may be there, so the model is asked."""
+    # one-word labels only: the words of longer ones ("account number") are printed in other labels too
+    label_parts = {term for term in terms if " " not in term and len(term) >= MIN_COMPOUND}
+    printed = {letters_of(w.text.translate(DIGIT_LETTERS)) for page in document.pages for w in page.words}
+    return any(
+        fuzz.ratio(word, part) >= NEAR_LABEL or (len(part) >= 2 * MIN_COMPOUND and part in word)
+        for word in printed
+        if len(word) >= MIN_COMPOUND - 1
+        for part in label_parts
+    )
+
+
+def settle_by_place(target: LocateTarget, candidates: Sequence[Candidate], document: OcrDocument) -> int | None:
+    """The index of the first (hint says top, header, first) or last (bottom, footer, last) candidate
+    in reading order (page, then top edge, then left edge); None when the hint names no place or both."""
+    hint = set(LETTER_RUNS.findall(fold(target.hint or "")))
+    first, last = bool(hint & FIRST_PLACES), bool(hint & LAST_PLACES)
+    if first == last:
+        return None
+    boxes = {w.id: w.bbox for page in document.pages for w in page.words}
+
+    def position(i: int) -> tuple[int, float, float]:
+        box = boxes[candidates[i].word_ids[0]]
+        return candidates[i].page, box[1], box[0]
+
+    ordered = sorted(range(len(candidates)), key=position)
+    return ordered[0] if first else ordered[-1]

@@ -3,9 +3,12 @@
 A target with a known value is looked for in every printed occurrence (`matching.candidates`:
 exact runs, runs with a symbol, unit or label glued on, OCR look-alikes). One occurrence: located
 without the model. Several: the labels printed near them decide (`labels.settle_by_labels`:
-"Total", "Invoice date", the hint's words); only when they do not, the model chooses, its grammar
+"Total", "Invoice date", the hint's words), else a place the hint names ("at the top",
+`labels.settle_by_place`); only when neither does, the model chooses, its grammar
 narrowed to the first word id of each occurrence, so such a target never returns words outside
-its candidates. A target whose value is printed nowhere, and targets without a value, go to the
+its candidates. A target without a value whose field is always printed with a label (an IBAN, a
+total) is `not_found` without the model when no such label is printed (`labels.no_label_printed`).
+A target whose value is printed nowhere, and the other targets without a value, go to the
 same ONE call, whose grammar lets the model cite, per field, the document's word ids and pages. The box is
 the union of the cited words' boxes (plus `padding`, clamped to the page). Only when no word fits
 may the model give a coarse box on the 0–99 grid, reported as `estimated` with a low confidence.
@@ -20,7 +23,7 @@ not hold the event loop (and the other jobs) while they run.
 Confidence: the mean OCR confidence of the words, times the occurrence's match score for a
 value (1 exact; a glued word, whose whole box is reported since word-level OCR has no finer box,
 scores the value's share of the word's characters, `€4.904,94` → 8/9 ≈ 0.89; look-alikes × 0.85),
-times 0.9 when the labels chose among several occurrences (LABEL_CHOICE_FACTOR) and 0.8 when the
+times 0.9 when the labels or the hint's place chose among several occurrences (LABEL_CHOICE_FACTOR), 0.8 when the
 model chose (MODEL_CHOICE_FACTOR); 0.2 for an estimated box; 0 when not found.
 """
 
@@ -47,7 +50,7 @@ from ..errors import InvalidOutput
 from .base import TaskBase, TaskContext
 from .chunking import parts_that_fit
 from .grounding import ask, chat, document_word_ids, known_ids, require_known
-from .labels import settle_by_labels
+from .labels import no_label_printed, settle_by_labels, settle_by_place
 from .matching import Candidate, ValueIndex
 
 MODEL_CHOICE_FACTOR = 0.8
@@ -217,11 +220,17 @@ def value_regions(request: LocateRequest) -> tuple[dict[str, Region], Choices]:
     regions: dict[str, Region] = {}
     choices: Choices = {}
     for target in request.fields:
-        candidates = index.candidates(target.value) if target.value else []
+        if not target.value:
+            if no_label_printed(target, document):
+                regions[target.name] = not_found(target.name)
+            continue
+        candidates = index.candidates(target.value)
         if len(candidates) == 1:
             regions[target.name] = candidate_region(target.name, candidates[0], request.padding, words, 1.0)
         elif candidates:
             pick = settle_by_labels(target, candidates, document)
+            if pick is None:
+                pick = settle_by_place(target, candidates, document)
             if pick is None:
                 choices[target.name] = candidates
             else:

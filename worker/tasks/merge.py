@@ -1,6 +1,7 @@
 """merge: several OCR passes in, one value per field out; the LLM only settles real conflicts.
 
-Agreement and clear votes are settled by `alignment`'s rules without the model. The remaining
+Agreement, readings that differ only by accents, and clear votes are settled by `alignment`'s rules
+without the model. The remaining
 conflicts go to the model in ONE call whose grammar lets it answer, per field, only one of that
 field's candidate values or null, so it can pick but never invent a value.
 
@@ -29,7 +30,7 @@ from schemas.results import Alternative, MergedField, MergeMethod, MergeResult
 from schemas.tasks import SPECS
 
 from ..errors import InvalidOutput
-from .alignment import UNANIMOUS_FLOOR, AlignedField, align, corroboration, support
+from .alignment import UNANIMOUS_FLOOR, AlignedField, accented_reading, align, corroboration, support
 from .base import TaskBase, TaskContext
 from .grounding import ask, chat, require_known
 
@@ -72,6 +73,9 @@ def settle(field: AlignedField, choices: Choices) -> MergedField:
         return merged(field, None, MergeMethod.NONE)
     if field.unanimous:
         return merged(field, field.groups[0].value, MergeMethod.UNANIMOUS)
+    accented = accented_reading(field)
+    if accented is not None:  # readings that differ only by accents: a rule, reported as a vote
+        return merged(field, accented, MergeMethod.VOTE)
     if field.clear or field.name not in choices:
         # a clear vote, or a conflict the model was not asked about (use_llm is false)
         return merged(field, field.groups[0].value, MergeMethod.VOTE)
@@ -79,7 +83,7 @@ def settle(field: AlignedField, choices: Choices) -> MergedField:
 
 
 def is_conflict(field: AlignedField) -> bool:
-    return bool(field.groups) and not field.unanimous and not field.clear
+    return bool(field.groups) and not field.unanimous and not field.clear and accented_reading(field) is None
 
 
 def prompt_variables(ordered: list[AlignedField]) -> dict[str, Any]:

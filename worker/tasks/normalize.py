@@ -11,6 +11,7 @@ same text compare equal, whatever the case, the spacing, or the separator (`Gran
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015]+")
 
@@ -35,3 +36,9 @@ def squash_key(text: str) -> str:
     """Casefolded, without whitespace, hyphens, dashes or underscores: 'Grand Total' and
     'grand_total' → 'grandtotal'."""
     return _SEPARATORS.sub("", text.casefold())
+
+
+def strip_accents(text: str) -> str:
+    """The text without combining accents, case kept: `Mälzer` → `Malzer`, `Échéance` → `Echeance`."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
