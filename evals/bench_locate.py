@@ -276,7 +276,7 @@ def bench_locate(args: argparse.Namespace) -> None:
 def add_parser(sub: Any) -> None:
     locate = sub.add_parser("locate", help="where a locate job's time goes (starts vLLM unless --engine-url)")
     locate.add_argument("--engine-url", default="")
-    # one invoice page by default: 20 hint-only fields on 3 stacked invoices did not finish in 10 min on CPU
+    # one invoice page by default: 20 hint-only fields on 3 stacked invoices did not finish in 10 min on CPU (bf16)
     locate.add_argument("--rounds", type=int, default=1)
     locate.add_argument("--seed", type=int, default=128)
     locate.add_argument("--stack", type=int, default=1, help="invoices stacked on the one page")

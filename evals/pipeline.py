@@ -7,7 +7,8 @@ Per document (the harness gives every level the same seeds, so levels differ onl
 3. `locate` finds every field on the primary engine's words; each field analyze called uncertain is
    cropped there and re-read by `REOCR_ENGINE`, a further merge pass;
 4. `merge` settles the passes with the LLM, again with `use_llm: false` (the vote baseline), and the
-   naive baseline merges them without a grammar.
+   naive baseline merges them without a grammar; both know each field's format (`formats`), as a
+   caller that declares its fields' formats to analyze would.
 The naive baseline is costly (free text up to `naive_max_tokens`, asked twice on a parse failure), so
 it is opt-in: a run gives it the first `naive_docs` documents of each level (`RunConfig`, default
 none); its figures are over those.
@@ -25,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from PIL import Image
 from pydantic import BaseModel
 
 from evals.documents import SyntheticDoc
@@ -226,8 +228,9 @@ class Runner:
     async def merge(self, work: DocWork, passes: list[MergePass]) -> dict[str, dict[str, str | None]]:
         """The passes merged with the LLM, by vote alone, and by the naive baseline."""
         answers = {}
+        formats = {e.name: e.format for e in expected_fields(work.specs) if e.format is not FieldFormat.TEXT}
         for method, use_llm in (("llm-merge", True), ("vote", False))[0 if self.use_llm else 1 :]:
-            request = MergeRequest(passes=passes, fields=work.names, use_llm=use_llm)
+            request = MergeRequest(passes=passes, fields=work.names, formats=formats, use_llm=use_llm)
             merged = await self._job(work, "merge" if use_llm else "vote", request, MergeResponse)
             answers[method] = _merged_values(merged.result if merged else None, work.names)
             work.confidences[method] = _merged_confidences(merged.result if merged else None)
@@ -261,11 +264,13 @@ class Runner:
         return _regions(located, known, doc)
 
     def reocr(self, work: DocWork, regions: dict[str, Region], uncertain: list[str]) -> MergePass:
-        """A pass of the uncertain fields, each re-read from the crop of its located box (on its page)."""
+        """A pass of the uncertain fields, each re-read from the crop of its located box (on its page);
+        a box over MAX_CROP_SHARE of the page is not cropped (`croppable`)."""
         started, fields, pages = time.perf_counter(), [], work.page.pages
         for i, name in enumerate(uncertain):
             region = regions.get(name)
             box = region.bbox if region is not None and region.page < len(pages) else None
+            box = box if region is not None and box is not None and croppable(box, pages[region.page]) else None
             words = reocr_crop(pages[region.page], box, REOCR_ENGINE, id_prefix=f"c{i}") if region and box else []
             if words:
                 confidence = sum(w.confidence for w in words) / len(words)
@@ -274,6 +279,16 @@ class Runner:
         if uncertain:
             work.jobs.append(Job(task="reocr", route="ocr", ms=round((time.perf_counter() - started) * 1000, 1)))
         return MergePass(source=f"{REOCR_ENGINE}-crop", fields=fields)
+
+
+MAX_CROP_SHARE = 0.25
+"""A located box larger than this share of its page is a page, not a field: the model's coarse
+estimate of a field the OCR missed covered whole pages, and re-reading one gave the merge a page of
+text as the field's only reading."""
+
+
+def croppable(box: tuple[float, float, float, float], page: Image.Image) -> bool:
+    return (box[2] - box[0]) * (box[3] - box[1]) <= MAX_CROP_SHARE * page.width * page.height
 
 
 def _regions(located: LocateResponse, known: dict[str, str], doc: OcrDocument) -> dict[str, Region]:

@@ -111,6 +111,18 @@ class MergeRequest(WireModel):
     task: Literal["merge"] = "merge"
     passes: Annotated[list[MergePass], Field(min_length=2, max_length=10)]
     fields: Annotated[list[FieldName], Field(max_length=MAX_FIELDS, description="Only these names.")] | None = None
+    formats: (
+        Annotated[
+            dict[FieldName, FieldFormat],
+            Field(
+                max_length=MAX_FIELDS,
+                description="A field's format: a reading valid in it wins over readings that are not.",
+                # a name outside the pattern is refused, as the model refuses it
+                json_schema_extra={"additionalProperties": False},
+            ),
+        ]
+        | None
+    ) = None
     use_llm: bool = Field(True, description="False settles conflicts by vote only.")
 
     @model_validator(mode="after")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
-from worker.config import PRESETS, Settings, SettingsError, load_settings, settings_markdown
+from worker import config
+from worker.config import PRESETS, Settings, SettingsError, cpu_has_native_bf16, load_settings, settings_markdown
 from worker.supervisor import EngineProcess, EngineStartError, ensure_port_free, vllm_server_args
 
 HUB_7B = "Qwen/Qwen2.5-7B-Instruct"
@@ -118,3 +120,28 @@ def test_settings_table_lists_every_variable() -> None:
     table = settings_markdown()
     for name in ("MODEL_NAME", "MODEL_REVISION", "ENGINE_PORT", "ENGINE_API_KEY", "QUANTIZATION"):
         assert f"`{name}`" in table
+
+
+@pytest.mark.parametrize(
+    ("cpuinfo", "native"),
+    [
+        ("processor\t: 0\nflags\t\t: fpu sse avx2 fma\n", False),  # AVX2 only: bf16 is emulated
+        ("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n", True),
+        ("processor\t: 0\nflags\t\t: fpu avx2 amx_bf16 amx_tile\n", True),
+        ("", False),
+    ],
+)
+def test_native_bf16_is_read_from_the_cpu_flags(tmp_path: Path, cpuinfo: str, native: bool) -> None:
+    (tmp_path / "cpuinfo").write_text(cpuinfo)
+    assert cpu_has_native_bf16(tmp_path / "cpuinfo") is native
+    assert cpu_has_native_bf16(tmp_path / "missing") is False
+
+
+def test_dtype_is_float32_on_a_cpu_that_emulates_bf16_and_the_models_own_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for on_cpu, native, expected in ((True, False, "float32"), (True, True, None), (False, False, None)):
+        monkeypatch.setattr(config, "running_on_cpu_build", lambda on_cpu=on_cpu: on_cpu)
+        monkeypatch.setattr(config, "cpu_has_native_bf16", lambda native=native: native)
+        assert _args().get("--dtype", "unset") == (expected or "unset")
+    assert _args(dtype="bfloat16")["--dtype"] == "bfloat16"  # DTYPE wins

@@ -54,6 +54,22 @@ def running_on_cpu_build() -> bool:
     return True
 
 
+NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+"""x86 CPU flags (Linux /proc/cpuinfo names) of bfloat16 arithmetic in hardware."""
+
+
+def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU computes in bfloat16 natively. Without it (AVX2 only, as here) vLLM's CPU
+    build emulates bf16 and a prompt's prefill ran 5× slower than in float32 (1,393 tokens of
+    SmolLM2: 33.1 s against 6.5 s, measured on a 2-core AMD EPYC); decoding was the same."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return bool(NATIVE_BF16_FLAGS & set(flags))
+
+
 def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "qwen-llm-service"
 
@@ -89,6 +105,11 @@ class Settings(BaseSettings):
     )
     max_input_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest job input (JSON).")
     enforce_eager: bool | None = Field(None, description="Skip CUDA graphs/compile; default on CPU.")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] | None = Field(
+        None,
+        description="vLLM --dtype; default: float32 on a CPU without bf16 arithmetic (5× faster prefill), "
+        "else the model's own.",
+    )
     cpu_kvcache_space_gib: int = Field(2, ge=1, description="KV cache on the CPU build, GiB.")
     max_num_seqs: int = Field(64, ge=1, description="Sequences vLLM batches at once.")
     model_cache_dir: Path = Field(default_factory=default_cache_dir, description="Where offline models are built.")
@@ -149,6 +170,13 @@ class Settings(BaseSettings):
     @property
     def eager(self) -> bool:
         return self.on_cpu if self.enforce_eager is None else self.enforce_eager
+
+    @property
+    def engine_dtype(self) -> str | None:
+        """DTYPE, else float32 on a CPU that would emulate bf16, else None (vLLM reads the model's)."""
+        if self.dtype is not None:
+            return self.dtype
+        return "float32" if self.on_cpu and not cpu_has_native_bf16() else None
 
 
 class SettingsError(ValueError):

@@ -61,6 +61,7 @@ def vllm_server_args(settings: Settings, model: str, port: int) -> list[str]:
         ("--structured-outputs-config", json.dumps(structured)),
         ("--quantization", settings.quantization),
         ("--enforce-eager", settings.eager or None),
+        ("--dtype", settings.engine_dtype),
         ("--gpu-memory-utilization", settings.gpu_memory_utilization if on_gpu else None),
         ("--tensor-parallel-size", settings.tensor_parallel_size if on_gpu else None),
         ("--disable-uvicorn-access-log", True),

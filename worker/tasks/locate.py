@@ -6,9 +6,10 @@ without the model. Several: the labels printed near them decide (`labels.settle_
 "Total", "Invoice date", the hint's words), else a place the hint names ("at the top",
 `labels.settle_by_place`); only when neither does, the model chooses, its grammar
 narrowed to the first word id of each occurrence, so such a target never returns words outside
-its candidates. A target without a value whose field is always printed with a label (an IBAN, a
-total) is `not_found` without the model when no such label is printed (`labels.no_label_printed`).
-A target whose value is printed nowhere, and the other targets without a value, go to the
+its candidates. A target without a value is `not_found` without the model where the page cannot
+hold its field (`absence`: no label of a field always printed with one, such as an IBAN or a total;
+no `@` for an e-mail address, no run of digits for a phone number). A target whose value is printed
+nowhere, and the other targets without a value, go to the
 same ONE call, whose grammar lets the model cite, per field, the document's word ids and pages. The box is
 the union of the cited words' boxes (plus `padding`, clamped to the page). Only when no word fits
 may the model give a coarse box on the 0–99 grid, reported as `estimated` with a low confidence.
@@ -47,10 +48,11 @@ from schemas.tasks import SPECS
 
 from ..engine import Messages
 from ..errors import InvalidOutput
+from .absence import is_absent
 from .base import TaskBase, TaskContext
 from .chunking import parts_that_fit
 from .grounding import ask, chat, document_word_ids, known_ids, require_known
-from .labels import no_label_printed, settle_by_labels, settle_by_place
+from .labels import settle_by_labels, settle_by_place
 from .matching import Candidate, ValueIndex
 
 MODEL_CHOICE_FACTOR = 0.8
@@ -221,7 +223,7 @@ def value_regions(request: LocateRequest) -> tuple[dict[str, Region], Choices]:
     choices: Choices = {}
     for target in request.fields:
         if not target.value:
-            if no_label_printed(target, document):
+            if is_absent(target, document):
                 regions[target.name] = not_found(target.name)
             continue
         candidates = index.candidates(target.value)

@@ -1,7 +1,7 @@
 """merge: several OCR passes in, one value per field out; the LLM only settles real conflicts.
 
-Agreement, readings that differ only by accents, and clear votes are settled by `alignment`'s rules
-without the model. The remaining
+Agreement, readings that differ only by accents, a single reading valid in the field's format
+(`formats`), and clear votes are settled by `alignment`'s rules without the model. The remaining
 conflicts go to the model in ONE call whose grammar lets it answer, per field, only one of that
 field's candidate values or null, so it can pick but never invent a value.
 
@@ -73,9 +73,9 @@ def settle(field: AlignedField, choices: Choices) -> MergedField:
         return merged(field, None, MergeMethod.NONE)
     if field.unanimous:
         return merged(field, field.groups[0].value, MergeMethod.UNANIMOUS)
-    accented = accented_reading(field)
-    if accented is not None:  # readings that differ only by accents: a rule, reported as a vote
-        return merged(field, accented, MergeMethod.VOTE)
+    ruled = accented_reading(field) or field.format_winner
+    if ruled is not None:  # accents or the format decide: a rule, reported as a vote
+        return merged(field, ruled, MergeMethod.VOTE)
     if field.clear or field.name not in choices:
         # a clear vote, or a conflict the model was not asked about (use_llm is false)
         return merged(field, field.groups[0].value, MergeMethod.VOTE)
@@ -83,7 +83,9 @@ def settle(field: AlignedField, choices: Choices) -> MergedField:
 
 
 def is_conflict(field: AlignedField) -> bool:
-    return bool(field.groups) and not field.unanimous and not field.clear and accented_reading(field) is None
+    if not field.groups or field.unanimous or field.clear:
+        return False
+    return accented_reading(field) is None and field.format_winner is None
 
 
 def prompt_variables(ordered: list[AlignedField]) -> dict[str, Any]:
@@ -113,7 +115,7 @@ class MergeTask(TaskBase[MergeRequest, MergeResult]):
     spec = SPECS[TaskName.MERGE]
 
     async def run(self, request: MergeRequest, ctx: TaskContext) -> MergeResult:
-        aligned = align(request.passes, request.fields)
+        aligned = align(request.passes, request.fields, request.formats)
         fields = aligned[:MAX_FIELDS]  # the limit rule: see the module doc
         conflicts = [f for f in fields if is_conflict(f)]
         choices = await ask_model(conflicts, ctx) if conflicts and request.use_llm else {}
