@@ -180,7 +180,6 @@ def test_the_format_settles_nothing_when_several_or_no_readings_are_valid() -> N
         assert aligned.format_winner is None and is_conflict(aligned)
 
 
-
 async def test_a_spelling_read_twice_by_one_engine_loses_to_the_surer_reading() -> None:
     """A page and its crop, both read by one engine, repeat its misreading: within a look-alike
     group the most confident vote's spelling is reported, not the most voted one."""
