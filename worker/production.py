@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 ENGINE_FAILED_EXIT_CODE = 1
+TAKE_SETTLE_S = 1.0
+"""On a stop, how long a take in flight may finish before it is abandoned."""
 
 
 class WorkerLoop(rp_scale.JobScaler):  # type: ignore[misc]  # the SDK is untyped
@@ -85,7 +87,12 @@ class WorkerLoop(rp_scale.JobScaler):  # type: ignore[misc]  # the SDK is untype
             watch = asyncio.create_task(self._watch_engine())
             jobs = asyncio.create_task(self.run_jobs(session))
             await self._stopping.wait()
-            take.cancel()  # a take in flight is abandoned: no job arrives after this
+            # A take whose answer is already on its way completes within milliseconds: let it, so
+            # the jobs it carries are queued and run (cancelling it then lost them). One still
+            # long-polling is abandoned: the queue keeps or requeues what it never handed over.
+            _, polling = await asyncio.wait({take}, timeout=TAKE_SETTLE_S)
+            for still in polling:
+                still.cancel()
             await asyncio.gather(take, return_exceptions=True)
             await jobs  # the SDK's drain: every job taken runs and its result is posted
             for task in (stops, watch):
