@@ -95,6 +95,10 @@ class WorkerLoop(rp_scale.JobScaler):  # type: ignore[misc]  # the SDK is untype
                 still.cancel()
             await asyncio.gather(take, return_exceptions=True)
             await jobs  # the SDK's drain: every job taken runs and its result is posted
+            if not self.jobs_queue.empty():
+                # the SDK's drain ends when the queue is empty, and can do so before the settling
+                # take queues its jobs: drain again (it runs the queue out, as the worker is stopping)
+                await self.run_jobs(session)
             for task in (stops, watch):
                 task.cancel()
             await asyncio.gather(stops, watch, return_exceptions=True)
