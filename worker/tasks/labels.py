@@ -98,10 +98,15 @@ def label_terms(target: LocateTarget) -> set[str]:
     text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)  # invoiceDate → invoice Date
     skip = PLACE_WORDS | vocab.generic
     terms = {w for w in LETTER_RUNS.findall(fold(text)) if len(w) >= 2 and w not in skip}
-    for named in (target.name, target.hint):
-        concept = vocab.concept_of(named) if named else None
-        terms |= vocab.phrases[concept] if concept else set()
+    for concept in named_concepts(target):
+        terms |= vocab.phrases[concept]
     return terms
+
+
+def named_concepts(target: LocateTarget) -> set[str]:
+    """The concepts the target's name or hint names (`invoice_date`, "Factuurdatum" → date)."""
+    vocab = vocabulary()
+    return {c for c in (vocab.concept_of(n) for n in (target.name, target.hint) if n) if c is not None}
 
 
 def letters(word: OcrWord) -> str:
@@ -194,11 +199,6 @@ def settle_by_labels(target: LocateTarget, candidates: Sequence[Candidate], docu
     if runner_up[0] > best[0] or runner_up[1] >= MARGIN * max(best[1], 1.0):
         return index
     return None
-
-
-def named_concepts(target: LocateTarget) -> set[str]:
-    vocab = vocabulary()
-    return {c for c in (vocab.concept_of(n) for n in (target.name, target.hint) if n) if c is not None}
 
 
 def no_label_printed(target: LocateTarget, document: OcrDocument) -> bool:
