@@ -5,8 +5,9 @@
 - fields: exact match (after case/whitespace normalisation) and character error rate (`jiwer.cer`
   over the normalised values, a missing value counting as empty) per method, overall and by level;
 - locate: IoU of each located box with the true field box (a field not found scores 0);
-- issues: analyze's detection of wrong OCR values (a field is wrong when its normalised OCR value
-  differs from the truth; flagged when uncertain or with a medium/high issue);
+- issues: analyze's detection of wrong OCR values (a field is wrong when its OCR value differs from
+  the truth's as its kind reads values, `evals.readings`, and beside it when its text differs;
+  flagged when uncertain or with a medium/high issue);
 - calibration: reliability bins and ECE of region and merged-field confidences (`evals.calibration`);
 - usage, latency and cost: LLM calls and tokens per document, job latency percentiles, cost per
   document at the deployment guide's GPU prices from the measured job time (see `COST_ASSUMPTION`).
@@ -25,6 +26,7 @@ import numpy as np
 from evals import calibration
 from evals.extract import normalize
 from evals.phenomena import by_phenomenon, iou, located_iou, phenomenon_tables
+from evals.readings import detection_counts
 from evals.records import METHODS, DocRecord, Job, RunInfo
 from evals.stages import stage_table, stages
 
@@ -123,18 +125,13 @@ def locate(records: list[DocRecord]) -> dict[str, Any]:
 
 
 def detection(records: list[DocRecord], analyzers: list[str]) -> dict[str, Any]:
-    counts = Counter[str]()
-    for r in records:
-        for analyzer in analyzers:
-            if analyzer not in r.flags:
-                continue
-            engine = analyzer.split(":", 1)[1]
-            for name, value in r.truth.items():
-                wrong = normalize(r.answers[engine].get(name)) != normalize(value)
-                flag = r.flags[analyzer].get(name, False)
-                counts[("t" if wrong == flag else "f") + ("p" if flag else "n")] += 1
-    tp, fp, fn, tn = counts["tp"], counts["fp"], counts["fn"], counts["tn"]
-    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": rate(tp, tp + fp), "recall": rate(tp, tp + fn)}
+    c = detection_counts(records, analyzers)
+    tp, fp, fn, tn = c["tp"], c["fp"], c["fn"], c["tn"]
+    ptp, pfp, pfn = c["printed_tp"], c["printed_fp"], c["printed_fn"]
+    return {
+        "tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": rate(tp, tp + fp), "recall": rate(tp, tp + fn),
+        "printed_precision": rate(ptp, ptp + pfp), "printed_recall": rate(ptp, ptp + pfn),
+    }  # fmt: skip
 
 
 def issues(records: list[DocRecord]) -> dict[str, Any]:
@@ -264,10 +261,11 @@ def _locate_table(m: dict[str, Any]) -> Table:
 
 
 def _issues_table(m: dict[str, Any]) -> Table:
-    keys = ("tp", "fp", "fn", "tn", "precision", "recall")
-    rows = [[a, *(fmt(s[x]) for x in keys)] for a, s in m["issues"].items()]
-    headers = ["analyzer", "TP", "FP", "FN", "TN", "precision", "recall"]
-    return "Issue detection (a field is wrong when its OCR value differs from the truth)", headers, rows
+    keys = ("tp", "fp", "fn", "tn", "precision", "recall", "printed_precision", "printed_recall")
+    rows = [[a, *(fmt(s.get(x)) for x in keys)] for a, s in m["issues"].items()]
+    headers = ["analyzer", "TP", "FP", "FN", "TN", "precision", "recall", "precision (text)", "recall (text)"]
+    title = "Issue detection (a field is wrong when its OCR value differs from the truth's; see evals.readings)"
+    return title, headers, rows
 
 
 def _usage_table(m: dict[str, Any]) -> Table:

@@ -14,6 +14,7 @@ from typing import Any
 import jiwer
 
 from evals.extract import normalize
+from evals.readings import detection_counts
 from evals.records import METHODS, Box, DocRecord
 from evals.variants import ABSENT, PHENOMENA
 
@@ -75,13 +76,8 @@ def _locate(refs: list[FieldRef]) -> dict[str, Any]:
 def _issues(refs: list[FieldRef]) -> dict[str, Any]:
     counts = Counter[str]()
     for r, n in refs:
-        for analyzer, flags in r.flags.items():
-            if not analyzer.startswith("analyze:"):
-                continue
-            engine = analyzer.split(":", 1)[1]
-            wrong = normalize(r.answers[engine].get(n)) != normalize(r.truth[n])
-            flag = flags.get(n, False)
-            counts[("t" if wrong == flag else "f") + ("p" if flag else "n")] += 1
+        one_field = r.model_copy(update={"truth": {n: r.truth[n]}})
+        counts.update(detection_counts([one_field]))
     tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
     return {"precision": _rate(tp, tp + fp), "recall": _rate(tp, tp + fn), "wrong": tp + fn}
 

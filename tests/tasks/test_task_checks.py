@@ -151,6 +151,24 @@ def test_llm_findings_cannot_claim_an_optional_field_missing() -> None:
     assert kept is not None and kept.kind is IssueKind.MISSING_FIELD
 
 
+def test_llm_findings_the_format_libraries_or_the_sum_check_refute_are_dropped() -> None:
+    document = invoice(total="119.00")  # 100.00 + 19.00 = 119.00: the three amounts confirm each other
+    dates = [ExpectedField(name="invoice_date", format=FieldFormat.DATE)]
+    request = AnalyzeRequest(document=document, expected_fields=dates)
+    confirmed = checks.confirmed_amounts(document)
+
+    def claim(field: str, kind: FindingKind) -> Finding:
+        return Finding(field=field, kind=kind, severity=Severity.MEDIUM, words=[], suggestion=None)
+
+    assert finding_issue(claim("invoice_date", FindingKind.FORMAT_ERROR), request, set(), None, confirmed) is None
+    for kind in (FindingKind.INCONSISTENT, FindingKind.IMPLAUSIBLE_VALUE, FindingKind.FORMAT_ERROR):
+        assert finding_issue(claim("tax", kind), request, set(), None, confirmed) is None
+    # what no library or sum can settle stays: an odd date, a text field, amounts that do not add up
+    assert finding_issue(claim("invoice_date", FindingKind.IMPLAUSIBLE_VALUE), request, set(), None, confirmed)
+    assert finding_issue(claim("invoice_number", FindingKind.FORMAT_ERROR), request, set(), None, confirmed)
+    assert finding_issue(claim("tax", FindingKind.INCONSISTENT), request, set(), None, frozenset())
+
+
 def test_llm_findings_that_repeat_a_rule_issue_are_dropped() -> None:
     rule = Issue(field="total", kind=IssueKind.ARITHMETIC_MISMATCH, severity=Severity.HIGH, message="sum")
     same = Issue(field="total", kind=IssueKind.INCONSISTENT, severity=Severity.LOW, message="x", source=IssueSource.LLM)

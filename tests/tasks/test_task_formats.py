@@ -202,6 +202,27 @@ def test_phone_numbers_are_valid_with_a_plus_or_in_some_common_region(text: str,
 
 
 @pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        ("#31 6 12345105", "+31 6 12345105"),  # OCR's look-alikes of '+', which phonenumbers' parse would skip
+        ("≠49 30 127505", "+49 30 127505"),
+        ("449 1512 3454939", "+49 1512 3454939"),
+    ],
+)
+def test_a_phone_number_with_a_look_alike_for_its_plus_is_invalid_with_the_plus_suggested(text: str, fix: str) -> None:
+    check = check_format(text, FieldFormat.PHONE)
+    assert check.verdict is Verdict.INVALID and check.suggestion == fix
+
+
+def test_a_phone_number_grouped_unlike_its_country_is_doubtful_with_its_country_grouping() -> None:
+    check = check_format("+33 123 45 40 93", FieldFormat.PHONE)  # OCR lost the space after the area code
+    assert check.verdict is Verdict.DOUBTFUL and check.suggestion == "+33 1 23 45 40 93"
+    assert check.reason is not None and "123" not in check.reason
+    for printed in ("+33 1 23 45 40 93", "+1 201-555-5851", "(201) 555-5851", "07400 125724", "+33 (0)1 23 45 67 89"):
+        assert check_format(printed, FieldFormat.PHONE).verdict is Verdict.VALID, printed
+
+
+@pytest.mark.parametrize(
     ("text", "valid"),
     [
         *[(symbol, True) for symbol in ("€", "$", "£", "¥", "₹", "zł", "kr", "US$", "CHF")],  # CLDR symbols

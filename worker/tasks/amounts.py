@@ -119,3 +119,17 @@ def is_currency(text: str) -> bool:
 @lru_cache(maxsize=1)
 def _iso_codes() -> frozenset[str]:
     return frozenset(list_currencies())
+
+
+DECIMAL_MARKS = (".", ",")
+
+
+@lru_cache(maxsize=8192)
+def decimal_mark(text: str) -> str | None:
+    """The decimal mark an amount is written with: the '.' or ',' before its last two digits
+    ('747,20', '€4.904,94', '1,411.55 USD'), when the whole is a number some common locale writes;
+    None for anything else, including a mark followed by three digits ('1.234': a group or a decimal)."""
+    bare = _split_sign(_without_currency(text.strip().rstrip(".:;")))[1]
+    if len(bare) < 4 or bare[-3] not in DECIMAL_MARKS or not bare[-2:].isdigit() or not number_readings(bare):
+        return None
+    return bare[-3]

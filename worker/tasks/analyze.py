@@ -33,9 +33,9 @@ from typing import Any
 from prompts.lines import expected_item, field_line, finding_item, suggestion_item
 from schemas.common import MAX_FIELDS, MAX_WORD_REFS
 from schemas.decoding import AnalyzeDecoding, Finding, FindingKind, is_suggestable
-from schemas.documents import OcrDocument
+from schemas.documents import OcrDocument, OcrField
 from schemas.narrowing import narrow_analyze
-from schemas.requests import AnalyzeRequest, TaskName
+from schemas.requests import AnalyzeRequest, FieldFormat, TaskName
 from schemas.results import AnalyzeResult, Issue, IssueKind, IssueSource, Severity
 from schemas.tasks import SPECS
 
@@ -43,6 +43,7 @@ from ..engine import Messages
 from .base import TaskBase, TaskContext
 from .checks import confirmed_amounts, find_field, has_value, is_low_confidence, rule_issues, word_confidences
 from .chunking import parts_that_fit
+from .formats import is_valid
 from .grounding import ask, chat, document_word_ids, known_ids, require_known
 from .normalize import squash_key
 
@@ -106,18 +107,46 @@ def is_optional(request: AnalyzeRequest, name: str | None) -> bool:
     return any(not e.required and squash_key(e.name) == key for e in request.expected_fields)
 
 
+AMOUNT_CLAIMS = frozenset({FindingKind.INCONSISTENT, FindingKind.IMPLAUSIBLE_VALUE, FindingKind.FORMAT_ERROR})
+"""What the model may claim of an amount that the sum check confirms, and cannot be right about."""
+
+
+def declared_format(request: AnalyzeRequest, name: str) -> FieldFormat | None:
+    key = squash_key(name)
+    return next((e.format for e in request.expected_fields if squash_key(e.name) == key), None)
+
+
+def is_contradicted(
+    finding: Finding, field: OcrField | None, request: AnalyzeRequest, confirmed: frozenset[str]
+) -> bool:
+    """A claim the request itself refutes: a field with a value, or one declared optional, reported
+    missing; a format error in a value valid in its declared format (the format's own library
+    decides that, not the model); a wrong amount among a subtotal, tax and total that add up to the
+    cent (`checks.confirmed_amounts`)."""
+    if finding.kind is FindingKind.MISSING_FIELD:
+        return has_value(field) or is_optional(request, finding.field)
+    if field is None or field.value is None or not has_value(field):
+        return False
+    if field.name in confirmed and finding.kind in AMOUNT_CLAIMS:
+        return True
+    fmt = declared_format(request, field.name)
+    return (
+        finding.kind is FindingKind.FORMAT_ERROR and fmt not in (None, FieldFormat.TEXT) and is_valid(field.value, fmt)
+    )
+
+
 def finding_issue(
     finding: Finding,
     request: AnalyzeRequest,
     known_words: set[str],
     offered: dict[str | None, list[str]] | None = None,
+    confirmed: frozenset[str] = frozenset(),
 ) -> Issue | None:
-    """The finding as an issue citing the field's words and the known words the model named;
-    None for a claim the request contradicts (a field with a value, or one it declares optional,
-    reported missing). Its
-    suggestion survives only when the rules offered it for that field (`offered`)."""
+    """The finding as an issue citing the field's words and the known words the model named; None
+    for a claim the request contradicts (`is_contradicted`; `confirmed`: the amounts the sum check
+    confirmed). Its suggestion survives only when the rules offered it for that field (`offered`)."""
     field = find_field(request.document, finding.field) if finding.field is not None else None
-    if finding.kind is FindingKind.MISSING_FIELD and (has_value(field) or is_optional(request, finding.field)):
+    if is_contradicted(finding, field, request, confirmed):
         return None
     cited = [*(field.word_ids if field is not None else []), *finding.words]
     suggestion = finding.suggestion if finding.suggestion in (offered or {}).get(finding.field, []) else None
@@ -164,12 +193,13 @@ async def llm_issues(request: AnalyzeRequest, rules: list[Issue], ctx: TaskConte
     names = field_names(request)
     known_words = set(document_word_ids(request.document))
     offered = rule_suggestions(rules)
+    confirmed = confirmed_amounts(request.document)
     issues = []
     for part in await parts_that_fit(request.document, build, ctx.engine):
         answer = await ask(ctx, part.messages, part.schema, AnalyzeDecoding)
         for finding in answer.issues:
             require_known(finding.field, names, "field")
-            issue = finding_issue(finding, request, known_words, offered)
+            issue = finding_issue(finding, request, known_words, offered, confirmed)
             if issue is not None:
                 issues.append(issue)
     return without_repeats(issues, rules)

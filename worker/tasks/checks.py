@@ -14,6 +14,7 @@ from schemas.documents import OcrDocument, OcrField
 from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import Issue, IssueKind, Severity
 
+from .decimal_marks import decimal_mark_issues
 from .formats import Verdict, check_format, parse_amount
 from .normalize import squash_key
 
@@ -194,10 +195,17 @@ def arithmetic_issues(document: OcrDocument) -> Iterator[Issue]:
     )
 
 
+def amount_names(request: AnalyzeRequest) -> frozenset[str]:
+    """The fields that hold money amounts: declared so, or named as a sum role; by `squash_key`."""
+    declared = {squash_key(e.name) for e in request.expected_fields if e.format is FieldFormat.AMOUNT}
+    return frozenset(declared) | SUBTOTAL_NAMES | TAX_NAMES | TOTAL_NAMES
+
+
 def rule_issues(request: AnalyzeRequest) -> list[Issue]:
     document = request.document
     issues = list(low_confidence_issues(document, request.low_confidence))
     for expected in request.expected_fields:
         issues.extend(expected_field_issues(document, expected))
     issues.extend(arithmetic_issues(document))
+    issues.extend(decimal_mark_issues(document, amount_names(request)))
     return issues

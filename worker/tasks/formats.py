@@ -13,7 +13,7 @@ suggestion of undoing OCR's letter-for-digit confusions, when that makes it vali
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -84,20 +85,36 @@ def is_email(text: str) -> bool:
     return True
 
 
-def _is_valid_phone(text: str, region: str | None) -> bool:
-    try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(text, region))
-    except phonenumbers.NumberParseException:
-        return False
+def _whole_numbers(text: str, leniency: int) -> Iterator[phonenumbers.PhoneNumber]:
+    """The numbers phonenumbers finds spanning the whole text: with its + prefix, or as dialled in
+    some common locale's country (where '0049 …' and '030 …' both resolve). The matcher, unlike
+    `parse`, does not skip a stray leading symbol (`#31 6 12345105`: OCR's '+')."""
+    for region in ("ZZ",) if text.startswith("+") else phone_regions():
+        for match in PhoneNumberMatcher(text, region, leniency=leniency):
+            if match.start == 0 and match.end == len(text):
+                yield match.number
+
+
+def check_phone(text: str) -> FormatCheck:
+    """Valid; doubtful when its digits are grouped unlike its country's numbers (`+33 123 45 40 93`:
+    OCR lost a space, and maybe a digit's place), with the number as its country groups it; else
+    invalid, with the + a look-alike stood for (`#31 …`, `≠49 …`, `449 …`) when that makes it valid."""
+    bare = text.strip()
+    number = next(_whole_numbers(bare, Leniency.VALID), None)
+    if number is None:
+        plus = "+" + bare[1:]
+        fixable = len(bare) > 1 and bare[0] != "+" and next(_whole_numbers(plus, Leniency.STRICT_GROUPING), None)
+        return FormatCheck(Verdict.INVALID, suggestion=plus if fixable else None)
+    if next(_whole_numbers(bare, Leniency.STRICT_GROUPING), None) is not None:
+        return VALID
+    style = PhoneNumberFormat.INTERNATIONAL if bare.startswith(("+", "00")) else PhoneNumberFormat.NATIONAL
+    reason = "its digits are grouped unlike its country's numbers, as if OCR lost or added a space"
+    return FormatCheck(Verdict.DOUBTFUL, reason, phonenumbers.format_number(number, style))
 
 
 def is_phone(text: str) -> bool:
-    """Valid with its + prefix, or valid as dialled in some common locale's country (where '0049 …'
-    and '030 …' both resolve)."""
-    bare = text.strip()
-    if bare.startswith("+"):
-        return _is_valid_phone(bare, None)
-    return any(_is_valid_phone(bare, region) for region in phone_regions())
+    """A phone number, however its digits are grouped."""
+    return check_phone(text).verdict is not Verdict.INVALID
 
 
 def is_iban(text: str) -> bool:
@@ -154,6 +171,8 @@ NUMERIC_FORMATS = frozenset(
 def _plain_check(value: str, fmt: FieldFormat) -> FormatCheck:
     if fmt is FieldFormat.DATE:
         return check_date(value)
+    if fmt is FieldFormat.PHONE:
+        return check_phone(value)
     validator = VALIDATORS.get(fmt)
     return VALID if validator is None or validator(value) else INVALID
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -57,6 +57,8 @@ class Vocabulary:
     labelled: frozenset[str] = frozenset()
     """Concepts always printed with one of their labels (`labelled = true`): a page that prints none
     of those labels does not hold the field."""
+    languages: dict[str, frozenset[str]] = field(default_factory=dict)
+    """label phrase → the languages that print it (`total`: en, fr, nl, ...)."""
 
     def concept_of(self, text: str) -> str | None:
         """The concept a field name or hint names (`invoiceDate`, `Date de facture`), if any."""
@@ -91,7 +93,12 @@ def parse(raw: dict[str, Any]) -> Vocabulary:
     owners: dict[str, str] = {}
     index: dict[str, str] = {}
     labelled = set()
+    languages: dict[str, set[str]] = {}
     for concept, table in raw["concepts"].items():
+        for language in LANGUAGES:
+            for label in table.get(language, []):
+                for spelling in (label, label.replace("-", " ")):
+                    languages.setdefault(phrase_of(spelling), set()).add(language)
         if not isinstance(table.get("labelled", False), bool):
             raise ValueError(f"label vocabulary: `labelled` of {concept!r} is not true or false")
         if table.get("labelled", False):
@@ -101,7 +108,8 @@ def parse(raw: dict[str, Any]) -> Vocabulary:
             _claim(owners, phrase, concept, "label")
         for name in (concept, *table["aliases"], *phrases[concept]):
             _claim(index, squash_key(name), concept, "alias")
-    return Vocabulary(phrases, index, generic, frozenset(labelled))
+    spoken = {phrase: frozenset(langs) for phrase, langs in languages.items()}
+    return Vocabulary(phrases, index, generic, frozenset(labelled), spoken)
 
 
 @cache
