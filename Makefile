@@ -44,7 +44,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 pytest: models
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --durations=15  # the slowest tests, for whoever trims CI
 
 test: lint typecheck pytest
 

@@ -167,6 +167,11 @@ def test_llm_findings_the_format_libraries_or_the_sum_check_refute_are_dropped()
     assert finding_issue(claim("invoice_date", FindingKind.IMPLAUSIBLE_VALUE), request, set(), None, confirmed)
     assert finding_issue(claim("invoice_number", FindingKind.FORMAT_ERROR), request, set(), None, confirmed)
     assert finding_issue(claim("tax", FindingKind.INCONSISTENT), request, set(), None, frozenset())
+    # a claim about a value the field does not have: an optional field absent from the page
+    optional = [ExpectedField(name="items", format=FieldFormat.INTEGER, required=False)]
+    absent = request.model_copy(update={"expected_fields": optional})
+    for kind in (FindingKind.IMPLAUSIBLE_VALUE, FindingKind.INCONSISTENT, FindingKind.OTHER):
+        assert finding_issue(claim("items", kind), absent, set(), None, confirmed) is None
 
 
 def test_llm_findings_that_repeat_a_rule_issue_are_dropped() -> None:

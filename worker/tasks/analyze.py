@@ -120,13 +120,16 @@ def is_contradicted(
     finding: Finding, field: OcrField | None, request: AnalyzeRequest, confirmed: frozenset[str]
 ) -> bool:
     """A claim the request itself refutes: a field with a value, or one declared optional, reported
-    missing; a format error in a value valid in its declared format (the format's own library
-    decides that, not the model); a wrong amount among a subtotal, tax and total that add up to the
-    cent (`checks.confirmed_amounts`)."""
+    missing; any other claim about a field without a value (there is no value to be wrong); a format
+    error in a value valid in its declared format (the format's own library decides that, not the
+    model); a wrong amount among a subtotal, tax and total that add up to the cent
+    (`checks.confirmed_amounts`). A finding about the document as a whole (no field) stands."""
     if finding.kind is FindingKind.MISSING_FIELD:
         return has_value(field) or is_optional(request, finding.field)
-    if field is None or field.value is None or not has_value(field):
+    if finding.field is None:
         return False
+    if field is None or field.value is None or not has_value(field):
+        return True
     if field.name in confirmed and finding.kind in AMOUNT_CLAIMS:
         return True
     fmt = declared_format(request, field.name)
