@@ -35,7 +35,7 @@ from rapidfuzz import fuzz
 
 from schemas.requests import FieldFormat, MergePass
 
-from .formats import is_valid
+from .formats import is_checked, is_valid
 from .normalize import OCR_DIGIT_LOOKALIKES, OCR_LETTER_PAIRS, squash_key, strip_accents
 
 DEFAULT_WEIGHT = 0.5
@@ -101,9 +101,10 @@ class AlignedField:
     @property
     def format_winner(self) -> str | None:
         """The only group's reading valid in the field's format, when the others' are not."""
-        if self.format in (None, FieldFormat.TEXT) or len(self.groups) < 2:
+        fmt = self.format
+        if not is_checked(fmt) or len(self.groups) < 2:
             return None
-        valid = [g.value for g in self.groups if is_valid(g.value, self.format)]
+        valid = [g.value for g in self.groups if is_valid(g.value, fmt)]
         return valid[0] if len(valid) == 1 else None
 
     @property
@@ -145,7 +146,7 @@ def _group(votes: list[Vote], fmt: FieldFormat | None = None) -> tuple[Group, ..
         spellings = {v.value for v in members}
         weight = {s: math.fsum(v.weight for v in members if v.value == s) for s in spellings}
         surest = {s: max(v.weight for v in members if v.value == s) for s in spellings}
-        invalid = {s: fmt not in (None, FieldFormat.TEXT) and not is_valid(s, fmt) for s in spellings}
+        invalid = {s: is_checked(fmt) and not is_valid(s, fmt) for s in spellings}
         value = min(spellings, key=lambda s: (invalid[s], -surest[s], -weight[s], s))
         groups.append(Group(key, value, tuple(members)))
     return tuple(sorted(groups, key=lambda g: (-g.weight, g.value)))

@@ -43,7 +43,7 @@ from ..engine import Messages
 from .base import TaskBase, TaskContext
 from .checks import confirmed_amounts, find_field, has_value, is_low_confidence, rule_issues, word_confidences
 from .chunking import parts_that_fit
-from .formats import is_valid
+from .formats import is_checked, is_valid
 from .grounding import ask, chat, document_word_ids, known_ids, require_known
 from .normalize import squash_key
 
@@ -133,9 +133,7 @@ def is_contradicted(
     if field.name in confirmed and finding.kind in AMOUNT_CLAIMS:
         return True
     fmt = declared_format(request, field.name)
-    return (
-        finding.kind is FindingKind.FORMAT_ERROR and fmt not in (None, FieldFormat.TEXT) and is_valid(field.value, fmt)
-    )
+    return finding.kind is FindingKind.FORMAT_ERROR and is_checked(fmt) and is_valid(field.value, fmt)
 
 
 def finding_issue(

@@ -15,7 +15,7 @@ from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import Issue, IssueKind, Severity
 
 from .decimal_marks import decimal_mark_issues
-from .formats import Verdict, check_format, parse_amount
+from .formats import Verdict, check_format, is_checked, parse_amount
 from .normalize import squash_key
 
 CENT = Decimal("0.01")
@@ -100,7 +100,7 @@ def expected_field_issues(document: OcrDocument, expected: ExpectedField) -> Ite
             )
         return
     assert field is not None and field.value is not None
-    if expected.format is not FieldFormat.TEXT:
+    if is_checked(expected.format):
         yield from format_issues(field, expected.format)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -32,7 +33,7 @@ from .dates import read_date
 from .locales import phone_regions, postal_code_patterns
 from .normalize import OCR_DIGIT_LOOKALIKES
 
-__all__ = ["FormatCheck", "Verdict", "check_format", "is_valid", "parse_amount", "suggest_fix", "warm_up"]
+__all__ = ["FormatCheck", "Verdict", "check_format", "is_checked", "is_valid", "parse_amount", "suggest_fix", "warm_up"]
 
 # A country prefix printed before a postal code (`D-80331`, `CH-8001`, `NL-1234 AB`).
 _COUNTRY_PREFIX = re.compile(r"^[A-Z]{1,3}-(?=[0-9A-Z])")
@@ -234,6 +235,11 @@ def warm_up() -> None:
     spent at start-up rather than in the first job."""
     for fmt, value in _WARM_UP_VALUES:
         _plain_check(value, fmt)
+
+
+def is_checked(fmt: FieldFormat | None) -> TypeGuard[FieldFormat]:
+    """Whether a field's declared format has a check: every format but plain text."""
+    return fmt is not None and fmt is not FieldFormat.TEXT
 
 
 def is_valid(value: str, fmt: FieldFormat) -> bool:
