@@ -210,10 +210,15 @@ def _amount(words: list[OcrWord]) -> tuple[str, list[OcrWord]] | None:
 
 
 def _header(lines: list[list[OcrWord]]) -> tuple[str, list[OcrWord]] | None:
+    """The first line that is not a title, from its first sure word with a letter or digit, as far
+    as its words run: a `&` or an unsure `e.V.` inside the run is part of the name, and leaving it
+    out split `Otte & van Rossum` at the gap it left."""
     for line in lines:
         words = [w for w in line if w.confidence >= 0.3 and any(c.isalnum() for c in w.text)]
         if words and _norm(" ".join(w.text for w in words)) not in TITLES:
-            run = _run(words)
+            run = _run(line[line.index(words[0]) :])
+            while not any(c.isalnum() for c in run[-1].text):
+                run.pop()
             return " ".join(w.text for w in run), run
     return None
 

@@ -162,3 +162,16 @@ def test_engines_are_shared() -> None:
     assert get_engine("tesseract") is get_engine("tesseract")
     with pytest.raises(KeyError):
         get_engine("easyocr")
+
+
+def test_a_header_keeps_the_ampersand_and_unsure_words_inside_its_run() -> None:
+    """`Otte & van Rossum`: dropping the `&` (no letter) left a gap the run stopped at."""
+    texts = [("Otte", 0.96), ("&", 0.9), ("van", 0.95), ("Rossum", 0.93), ("e.V.", 0.2), ("|", 0.9)]
+    words, x = [], 100
+    for i, (text, confidence) in enumerate(texts):
+        width = 12 * len(text)
+        words.append(OcrWord(id=f"w{i}", text=text, bbox=(x, 100, x + width, 120), confidence=confidence))
+        x += width + 8
+    doc = OcrDocument(pages=[OcrPage(index=0, width=1000, height=800, words=words)])
+    vendor = {f.name: f for f in extract_fields(doc, "invoice")}["vendor"]
+    assert vendor.value == "Otte & van Rossum e.V." and vendor.word_ids == ["w0", "w1", "w2", "w3", "w4"]
