@@ -124,6 +124,17 @@ def eventually(check: Callable[[], bool], timeout_s: float) -> bool:
     return False
 
 
+def assert_stop_aborts_in_vllm(worker: Worker, host: JobQueueHost, job_id: str) -> None:
+    """RunPod's stop channel ends the running job: vLLM stops generating it within seconds
+    (`vllm:num_requests_running` → 0) and the job is logged `cancelled`."""
+    host.stop(job_id)
+    stopped = time.monotonic()
+    assert eventually(lambda: worker.running_requests() == 0, 10), "vLLM still generates the stopped job"
+    assert time.monotonic() - stopped < 5
+    line = worker.wait_job_line(job_id)
+    assert (line["outcome"], line["code"]) == ("cancelled", "cancelled")
+
+
 def survivors(processes: list[psutil.Process]) -> list[str]:
     """Those of `processes` still running (zombies count as gone)."""
     alive = []
