@@ -14,7 +14,7 @@ from typing import Any
 import jiwer
 
 from evals.extract import normalize
-from evals.readings import detection_counts
+from evals.readings import field_counts
 from evals.records import METHODS, Box, DocRecord
 from evals.variants import ABSENT, PHENOMENA
 
@@ -76,8 +76,7 @@ def _locate(refs: list[FieldRef]) -> dict[str, Any]:
 def _issues(refs: list[FieldRef]) -> dict[str, Any]:
     counts = Counter[str]()
     for r, n in refs:
-        one_field = r.model_copy(update={"truth": {n: r.truth[n]}})
-        counts.update(detection_counts([one_field]))
+        counts.update(field_counts(r, n))
     tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
     return {"precision": _rate(tp, tp + fp), "recall": _rate(tp, tp + fn), "wrong": tp + fn}
 

@@ -66,18 +66,30 @@ def is_wrong(record: DocRecord, engine: str, name: str, as_printed: bool = False
     return True
 
 
+def _counted(analyzer: str, analyzers: list[str] | None) -> bool:
+    return analyzer in analyzers if analyzers is not None else analyzer.startswith("analyze:")
+
+
+def field_counts(record: DocRecord, name: str, analyzers: list[str] | None = None) -> Counter[str]:
+    """One field's tp/fp/fn/tn cells, by value and (`printed_*`) by text, over the analyzers counted
+    (`analyzers`: flag keys; default every `analyze:<engine>`)."""
+    counts = Counter[str]()
+    for analyzer, flags in record.flags.items():
+        if not _counted(analyzer, analyzers):
+            continue
+        engine = analyzer.split(":", 1)[1]
+        flag = flags.get(name, False)
+        cell = "p" if flag else "n"
+        counts[("t" if is_wrong(record, engine, name) == flag else "f") + cell] += 1
+        counts["printed_" + ("t" if is_wrong(record, engine, name, True) == flag else "f") + cell] += 1
+    return counts
+
+
 def detection_counts(records: Iterable[DocRecord], analyzers: list[str] | None = None) -> dict[str, int]:
     """tp/fp/fn/tn of analyze's flags over every (record, field), by value, and `printed_*` the
-    same counts by text. `analyzers`: the flag keys to count (default: every `analyze:<engine>`)."""
+    same counts by text (`field_counts`)."""
     counts = Counter[str]()
     for r in records:
-        for analyzer, flags in r.flags.items():
-            if analyzer not in analyzers if analyzers is not None else not analyzer.startswith("analyze:"):
-                continue
-            engine = analyzer.split(":", 1)[1]
-            for name in r.truth:
-                flag = flags.get(name, False)
-                cell = "p" if flag else "n"
-                counts[("t" if is_wrong(r, engine, name) == flag else "f") + cell] += 1
-                counts["printed_" + ("t" if is_wrong(r, engine, name, True) == flag else "f") + cell] += 1
+        for name in r.truth:
+            counts.update(field_counts(r, name, analyzers))
     return {k: counts[k] for k in ("tp", "fp", "fn", "tn", "printed_tp", "printed_fp", "printed_fn", "printed_tn")}

@@ -73,8 +73,8 @@ def document_mark(document: OcrDocument) -> str | None:
     if len(marks) < 2:
         return None
     language = document_language(document)
-    if language is not None and language in language_marks():
-        return language_marks()[language]
+    if language is not None and language in (marks_by_language := language_marks()):
+        return marks_by_language[language]
     (mark, count), (_, other) = marks.most_common(2)
     return mark if count >= MARK_MAJORITY and count >= MARK_MAJORITY * other else None
 

@@ -73,13 +73,18 @@ def _claim(owners: dict[str, str], key: str, concept: str, what: str) -> None:
         raise ValueError(f"label vocabulary: {what} {key!r} belongs to both {owners[key]!r} and {concept!r}")
 
 
+def label_phrases(label: str) -> set[str]:
+    """The phrases a printed label is compared as. OCR often splits a hyphenated label into two
+    words (`SOUS-` `TOTAL`): both spellings are labels."""
+    return {phrase_of(spelling) for spelling in (label, label.replace("-", " "))}
+
+
 def _concept_phrases(concept: str, table: dict[str, Any], generic: frozenset[str]) -> set[str]:
     unknown = set(table) - CONCEPT_KEYS
     if unknown or not all(table.get(language) for language in LANGUAGES[:4]):
         raise ValueError(f"label vocabulary: concept {concept!r} has keys {sorted(unknown)} or lacks en/nl/de/fr")
     labels = [label for language in LANGUAGES for label in table.get(language, [])]
-    # OCR often splits a hyphenated label into two words (`SOUS-` `TOTAL`): both spellings are labels
-    phrases = {phrase_of(spelling) for label in labels for spelling in (label, label.replace("-", " "))}
+    phrases = {phrase for label in labels for phrase in label_phrases(label)}
     for phrase in phrases:
         if not phrase or set(phrase.split()) <= generic or len(phrase) < 2:
             raise ValueError(f"label vocabulary: label {phrase!r} of {concept!r} is too generic to be a label")
@@ -97,8 +102,8 @@ def parse(raw: dict[str, Any]) -> Vocabulary:
     for concept, table in raw["concepts"].items():
         for language in LANGUAGES:
             for label in table.get(language, []):
-                for spelling in (label, label.replace("-", " ")):
-                    languages.setdefault(phrase_of(spelling), set()).add(language)
+                for phrase in label_phrases(label):
+                    languages.setdefault(phrase, set()).add(language)
         if not isinstance(table.get("labelled", False), bool):
             raise ValueError(f"label vocabulary: `labelled` of {concept!r} is not true or false")
         if table.get("labelled", False):
