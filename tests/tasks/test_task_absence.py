@@ -64,6 +64,9 @@ def test_a_phone_number_needs_a_run_of_digits_on_one_line(lines: list[str], expe
         (LocateTarget(name="email"), ["Email:"], True),
         (LocateTarget(name="iban", hint="an IBAN"), ["Total 119,00"], True),  # no label of an IBAN
         (LocateTarget(name="iban"), ["lBAN: FR76 3000 6000 0112 3456 7890 189"], False),  # a label misread
+        (LocateTarget(name="iban"), ["Rekenlngnummer: NL41 TWND 0507 1692 56"], False),  # Dutch, misread
+        # the invoice number's German label, read right, though close to Dutch "rekeningnummer"
+        (LocateTarget(name="iban", hint="an IBAN"), ["Rechnungsnummer: INV-2020-2235"], True),
         (LocateTarget(name="vendor", hint="the name at the top"), ["Total 119,00"], False),  # no rule for names
     ],
 )

@@ -69,7 +69,8 @@ async def test_message_is_composed_by_code_and_a_suggestion_needs_its_field() ->
 
 
 async def test_no_call_when_the_rules_settled_every_field() -> None:
-    """Issue 13, item 5: a document the rules pass whole needs no model; one they doubt gets it."""
+    """Issue 13, item 5: a document the rules pass whole needs no model; one where they saw a
+    misreading gets it; one whose only flaw is a missing field is settled too (no value to judge)."""
     expected = [ExpectedField(name="total", format=FieldFormat.AMOUNT, required=True)]
     clean = AnalyzeRequest(document=invoice(total="119.00"), expected_fields=expected)
     ctx = TaskContext(NoEngine())
@@ -84,3 +85,14 @@ async def test_no_call_when_the_rules_settled_every_field() -> None:
     missing = AnalyzeRequest(document=invoice(total="119.00"), expected_fields=[ExpectedField(name="iban")])
     assert not missing.expected_fields[0].required  # an optional field, absent: nothing to judge
     await AnalyzeTask().run(missing, TaskContext(NoEngine()))
+    required = [ExpectedField(name="iban", format=FieldFormat.IBAN, required=True)]
+    lacking = AnalyzeRequest(document=invoice(total="119.00"), expected_fields=required)
+    ctx = TaskContext(NoEngine())  # a call would fail the test
+    result = await AnalyzeTask().run(lacking, ctx)
+    assert ctx.usage.llm_calls == 0 and result.needs_review  # the rule still says so, at high severity
+    assert [(i.field, i.kind) for i in result.issues] == [("iban", IssueKind.MISSING_FIELD)]
+    document = invoice(total="119.00")
+    document.fields[0].confidence = 0.3  # a misread beside the missing field: the model is asked
+    engine = ScriptedEngine(['{"issues": []}'])
+    await AnalyzeTask().run(AnalyzeRequest(document=document, expected_fields=required), TaskContext(engine))
+    assert len(engine.calls) == 1

@@ -31,7 +31,8 @@ A target without a value whose concept is always printed with a label (`labelled
 an IBAN, a total, an invoice number) is not on a page that prints none of its labels
 (`no_label_printed`), so locate answers `not_found` without asking the model to guess a place. A
 word within `NEAR_LABEL` of a label word (a label OCR misread, `Tota1`) counts as printed: on a
-degraded page the model is asked rather than the field declared absent.
+degraded page the model is asked rather than the field declared absent. A word that spells a label
+of another concept exactly was read right and is that label, not a misread of this one.
 """
 
 from __future__ import annotations
@@ -216,6 +217,9 @@ def near_label_printed(document: OcrDocument, terms: set[str]) -> bool:
     # one-word labels only: the words of longer ones ("account number") are printed in other labels too
     label_parts = {term for term in terms if " " not in term and len(term) >= MIN_COMPOUND}
     printed = {letters_of(w.text.translate(DIGIT_LETTERS)) for page in document.pages for w in page.words}
+    # a word that spells another field's label was read right: "Rechnungsnummer" (the invoice
+    # number's) is no misread "rekeningnummer" (a Dutch IBAN label), though within NEAR_LABEL of it
+    printed -= _vocabulary_phrases() - terms
     return any(
         fuzz.ratio(word, part) >= NEAR_LABEL or (len(part) >= 2 * MIN_COMPOUND and part in word)
         for word in printed
