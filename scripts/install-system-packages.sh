@@ -7,6 +7,10 @@ set -euo pipefail
 # command (or "font:NAME") → Debian package that provides it
 wanted=(
   "tesseract:tesseract-ocr"
+  # the evaluation's Tesseract reads its documents' languages (evals/ocr.py TESSERACT_LANGUAGES)
+  "tessdata:deu:tesseract-ocr-deu"
+  "tessdata:fra:tesseract-ocr-fra"
+  "tessdata:nld:tesseract-ocr-nld"
   "node:nodejs"
   "npm:npm"
   "font:DejaVu Sans:fonts-dejavu-core"
@@ -17,6 +21,7 @@ have() {
   local probe=$1
   case "$probe" in
     font:*) fc-list 2>/dev/null | grep -q "${probe#font:}" ;;
+    tessdata:*) tesseract --list-langs 2>/dev/null | grep -qx "${probe#tessdata:}" ;;
     *) command -v "$probe" >/dev/null 2>&1 ;;
   esac
 }

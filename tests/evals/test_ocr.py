@@ -7,11 +7,12 @@ import statistics
 from collections import Counter
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
+from evals.canvas import font
 from evals.documents import SyntheticDoc, degrade, make_document
 from evals.extract import extract_fields, group_lines, skew
-from evals.ocr import RawWord, get_engine, normalize, read_page, reocr_crop
+from evals.ocr import TESSERACT_LANGUAGES, OcrError, RawWord, Tesseract, get_engine, normalize, read_page, reocr_crop
 from schemas.documents import OcrDocument, OcrPage, OcrWord
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="apt-get install tesseract-ocr")
@@ -58,6 +59,23 @@ def test_tesseract_reads_a_clean_invoice(invoice: SyntheticDoc) -> None:
     assert _exact(doc, invoice) >= 0.75
     confidences = [w.confidence for w in doc.pages[0].words]
     assert 0.8 < statistics.fmean(confidences) <= 1.0
+
+
+def test_tesseract_fails_loudly_on_a_language_it_has_no_data_for() -> None:
+    """Tesseract itself skips such a language with a line on stderr and reads with the others."""
+    blank = Image.new("RGB", (200, 60), "white")
+    assert Tesseract().lang == TESSERACT_LANGUAGES  # and `make install` installs their data
+    Tesseract().words(blank)
+    with pytest.raises(OcrError, match="no 'xyz' data: apt-get install tesseract-ocr-xyz"):
+        Tesseract(lang="eng+xyz").words(blank)
+
+
+def test_tesseract_reads_the_letters_english_lacks() -> None:
+    """Diacritics survive: with `eng` alone "Mälzer" was read "Malzer" and "Noël" "Noél"."""
+    image = Image.new("RGB", (900, 120), "white")
+    ImageDraw.Draw(image).text((20, 30), "Junken Mälzer KG, rue de Noël", fill="black", font=font("dejavu", 40))
+    words = " ".join(w[0] for w in Tesseract().words(image))
+    assert "Mälzer" in words and "Noël" in words
 
 
 def test_rapidocr_reads_a_clean_invoice(invoice: SyntheticDoc) -> None:
