@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from .normalize import squash_key
+from .normalize import squash_key, strip_accents
 
 LANGUAGES = ("en", "nl", "de", "fr", "es", "it")
 CONCEPT_KEYS = frozenset(("aliases", "labelled", *LANGUAGES))
@@ -30,8 +29,7 @@ LETTER_RUNS = re.compile(r"[^\W\d_]+")
 
 def fold(text: str) -> str:
     """Casefolded, accents dropped (`Échéance` → echeance, `Straße` → strasse)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return strip_accents(text.casefold())
 
 
 @lru_cache(maxsize=65_536)
