@@ -5,6 +5,9 @@ values: a phone number by its digits (`+33 123 45 40 93` is `+33 1 23 45 40 93`,
 date by the day it names (`03 Marz 1955` is `03 März 1955`), anything else by its text after
 `normalize` (case and spaces). A phone or date reading counts as the same value only when it is
 valid (or only doubtful) in its format as the worker checks it, so `#31 6 12345105` (OCR's '+') stays wrong.
+An amount is compared without its spaces (`3023,69` is `3 023,69`): a space is never a decimal mark
+in any locale, so losing one changes no value, while a changed mark does (`515.24` among French
+commas stays wrong, and the decimal-mark rule flags it).
 
 `as_printed=True` compares the text alone, the stricter figure the report shows beside it.
 """
@@ -63,6 +66,8 @@ def is_wrong(record: DocRecord, engine: str, name: str, as_printed: bool = False
         return not _same_phone(reading, truth, record.locale)
     if kind == "date":
         return not _same_date(reading, truth)
+    if kind == "amount":
+        return "".join(normalize(reading).split()) != "".join(normalize(truth).split())
     return True
 
 

@@ -26,7 +26,9 @@ def record(
         ("phone", "+33 1 23 45 40 93", "+33 1 23 45 40 98", True, True),
         ("date", "03 März 1955", "03 Marz 1955", False, True),  # the same day
         ("date", "8 avr. 2025", "8 avr. 2625", True, True),
-        ("total", "515,24", "515.24", True, True),  # amounts and text compare as text
+        ("total", "515,24", "515.24", True, True),  # another decimal mark: another value
+        ("total", "3 023,69", "3023,69", False, True),  # a thousands space lost: the same amount
+        ("total", "3 023,69", "3 028,69", True, True),
         ("vendor", "Junken Mälzer KG", "junken  mälzer kg", False, False),  # case and spaces never count
         ("vendor", "Junken Mälzer KG", None, True, True),
     ],
