@@ -14,6 +14,7 @@ from schemas.documents import OcrDocument, OcrField
 from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import Issue, IssueKind, Severity
 
+from .copies import copy_issues
 from .decimal_marks import decimal_mark_issues
 from .formats import Verdict, check_format, is_checked, parse_amount
 from .normalize import squash_key
@@ -201,6 +202,12 @@ def amount_names(request: AnalyzeRequest) -> frozenset[str]:
     return frozenset(declared) | SUBTOTAL_NAMES | TAX_NAMES | TOTAL_NAMES
 
 
+def checked_names(request: AnalyzeRequest) -> frozenset[str]:
+    """The fields some check reads as values (a declared format, or a sum role); by `squash_key`."""
+    declared = {squash_key(e.name) for e in request.expected_fields if is_checked(e.format)}
+    return frozenset(declared) | amount_names(request)
+
+
 def rule_issues(request: AnalyzeRequest) -> list[Issue]:
     document = request.document
     issues = list(low_confidence_issues(document, request.low_confidence))
@@ -208,4 +215,5 @@ def rule_issues(request: AnalyzeRequest) -> list[Issue]:
         issues.extend(expected_field_issues(document, expected))
     issues.extend(arithmetic_issues(document))
     issues.extend(decimal_mark_issues(document, amount_names(request)))
+    issues.extend(copy_issues(document, checked_names(request)))
     return issues
