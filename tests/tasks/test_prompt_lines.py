@@ -24,6 +24,12 @@ HOSTILE = st.text(
     st.sampled_from([*BREAKERS, "\x00", "\x1b", "\t", "\x7f", "\x9f", "\ud800", '"', "\\"]) | st.characters(),
     max_size=30,
 )
+WIRE_TEXT = st.text(
+    st.sampled_from([*BREAKERS, "\x00", "\x1b", "\t", "\x7f", "\x9f", '"', "\\"]) | st.characters(codec="utf-8"),
+    max_size=30,
+)
+"""As hostile as a request can be: the intake refuses lone surrogates (worker/intake.py), and pydantic
+2.14 (pydantic-core 2.50.5) no longer builds a model holding one."""
 NAME = st.text(st.characters(exclude_categories=("C",), exclude_characters='"\\') | st.sampled_from(["|", "\u2028"]))
 
 
@@ -48,7 +54,7 @@ def test_a_json_string_stays_on_one_line_and_keeps_the_exact_spelling(text: str)
 
 
 @settings(max_examples=60, deadline=None)
-@given(texts=st.lists(HOSTILE, min_size=1, max_size=5), value=HOSTILE, name=NAME.filter(bool))
+@given(texts=st.lists(WIRE_TEXT, min_size=1, max_size=5), value=WIRE_TEXT, name=NAME.filter(bool))
 def test_every_data_line_of_every_prompt_is_one_line(texts: list[str], value: str, name: str) -> None:
     name = name[:64]
     words = [OcrWord(id=f"w{i}", text=t[:200], bbox=(0, 0, 10, 10), confidence=0.9) for i, t in enumerate(texts)]
