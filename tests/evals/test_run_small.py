@@ -80,9 +80,10 @@ def test_metrics_present_in_range_and_sourced(run_dir: Path, cpu_server: EngineP
     assert (run["seed"], run["docs"], run["levels"], run["documents"]) == (3, 1, [0, 2], 2)
     assert run["backend"] and run["hardware"]
     _check_ranges(metrics)
-    # the grammar path's every LLM answer parses and every result validates
+    # the grammar path's every LLM answer parses and every result validates (the rules settle most
+    # of these two receipts, so the model answers only some of their jobs, and at least one)
     grammar = metrics["validity"]["grammar:all"]
-    assert grammar["with_llm"] >= 4 and grammar["json_parse_rate"] == 1.0 and grammar["schema_valid_rate"] == 1.0
+    assert grammar["with_llm"] >= 1 and grammar["json_parse_rate"] == 1.0 and grammar["schema_valid_rate"] == 1.0
     assert metrics["validity"]["naive:all"]["jobs"] == 4
     fields = metrics["fields"]
     assert set(fields["overall"]) == set(METHODS) and set(fields["by_level"]) == {"0", "2"}
@@ -94,7 +95,10 @@ def test_metrics_present_in_range_and_sourced(run_dir: Path, cpu_server: EngineP
     assert metrics["stages"]["per_doc_ms"] > 0
     for scores in metrics["issues"].values():
         assert scores["tp"] + scores["fp"] + scores["fn"] + scores["tn"] in (12, 24)
-    assert metrics["usage"]["grammar"]["llm_calls_per_doc"] >= 2  # analyze on both engines' output
+    records = json.loads((run_dir / "records.json").read_text())
+    grammar_calls = sum(call["route"] == "grammar" for r in records for call in r["calls"])
+    assert grammar_calls >= grammar["with_llm"]  # a job split into parts makes several calls
+    assert metrics["usage"]["grammar"]["llm_calls_per_doc"] == pytest.approx(grammar_calls / 2, abs=1e-3)
     assert set(metrics["latency"]) >= TASKS
     assert all(s["p50_ms"] <= s["p95_ms"] for s in metrics["latency"].values())
     assert set(metrics["cost"]["usd_per_doc"]) == {"RTX A6000", "RTX 4090"} and metrics["cost"]["assumption"]
