@@ -56,15 +56,18 @@ def copy_key(text: str) -> str:
 
 def runs_of(page: OcrPage, length: int) -> list[Run]:
     """Every run of `length` consecutive words with a key, in reading order."""
-    words = [w for w in page.words if copy_key(w.text)]
-    return [
-        Run(
-            ids=tuple(w.id for w in words[start : start + length]),
-            text=" ".join(w.text for w in words[start : start + length]),
-            key="".join(copy_key(w.text) for w in words[start : start + length]),
+    keyed = [(w, key) for w in page.words if (key := copy_key(w.text))]  # each word keyed once
+    runs = []
+    for start in range(len(keyed) - length + 1):
+        window = keyed[start : start + length]
+        runs.append(
+            Run(
+                ids=tuple(w.id for w, _ in window),
+                text=" ".join(w.text for w, _ in window),
+                key="".join(key for _, key in window),
+            )
         )
-        for start in range(len(words) - length + 1)
-    ]
+    return runs
 
 
 def differing_copies(field: OcrField, key: str, runs: Sequence[Run]) -> list[Run]:
