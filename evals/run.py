@@ -36,6 +36,7 @@ from worker.calibration import load_calibration
 from worker.config import Settings
 from worker.engine import Engine
 from worker.runtime import start_runtime
+from worker.tasks import formats
 
 OCR_CACHE = Path(".cache/evals/ocr")
 """Relative to the working directory; `.cache/` is git-ignored."""
@@ -138,6 +139,7 @@ def run(config: RunConfig) -> dict[str, Any]:
     settings = Settings(engine_url=config.engine_url) if config.engine_url else Settings()
     makers = pages(config)
     use_cache(config.ocr_cache)
+    formats.warm_up()  # as the served worker does before its first job, so no document's time holds it
     if config.use_llm:
         runtime = start_runtime(settings)
         try:

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 from babel.numbers import format_decimal
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from schemas.documents import OcrDocument, OcrField, OcrPage
 from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import IssueKind
-from worker.tasks.amounts import MAX_AMOUNT_DIGITS, parse_amount, parse_number
+from worker.tasks.amounts import MAX_AMOUNT_DIGITS, one_digit_fix, parse_amount, parse_number
 from worker.tasks.checks import arithmetic_issues, rule_issues
 
 
@@ -126,3 +126,27 @@ def test_a_doubtful_date_is_a_low_implausible_value_issue_with_the_suggestion() 
     [issue] = rule_issues(request)
     assert issue.kind is IssueKind.IMPLAUSIBLE_VALUE and issue.severity.value == "low"
     assert issue.suggested_value == "2024-05-13" and "2024" not in issue.message
+
+
+LOCALE_STYLES = ("en_US", "de_DE", "fr_FR", "nl_NL", "de_CH")
+
+
+@settings(deadline=None)
+@given(st.integers(0, 10**9), st.sampled_from(LOCALE_STYLES), st.data())
+def test_one_digit_fix_undoes_one_misread_digit_or_declines(cents: int, locale: str, data: st.DataObject) -> None:
+    """A printed amount with one digit misread: the fix toward the printed value is that amount
+    itself, or nothing when another single digit would also reach the value; never anything else."""
+    amount = Decimal(cents) / 100
+    printed = format_decimal(amount, "#,##0.00", locale=locale)
+    places = [i for i, c in enumerate(printed) if c.isdigit()]
+    at = data.draw(st.sampled_from(places))
+    digit = data.draw(st.sampled_from([d for d in "0123456789" if d != printed[at]]))
+    misread = printed[:at] + digit + printed[at + 1 :]
+    assert one_digit_fix(misread, amount) in (None, printed)
+    assert one_digit_fix(printed, amount) is None  # nothing to fix: no other digit reads as it
+
+
+def test_one_digit_fix_keeps_the_amount_as_printed() -> None:
+    assert one_digit_fix("1.160,53 €", Decimal("1100.53")) == "1.100,53 €"
+    assert one_digit_fix("55,93", Decimal("55.03")) == "55,03"
+    assert one_digit_fix("4094.94", Decimal("4904.94")) is None  # two digits swapped: not one misread

@@ -40,11 +40,38 @@ def test_consistent_totals_raise_no_arithmetic_issue(subtotal: Decimal, tax: Dec
 def test_totals_off_by_more_than_a_cent_are_flagged_with_the_sum(
     subtotal: Decimal, tax: Decimal, error: Decimal, over: bool
 ) -> None:
+    """Each issue names one of the three amounts, and its suggestion in that amount's place makes
+    the sum hold: the total's is the sum, another's is its reading with one digit fixed."""
     total = subtotal + tax + (error if over else -error)
-    document = fields_document(subtotal=f"{subtotal:.2f}", tax=f"{tax:.2f}", grand_total=f"{total:.2f}")
-    [issue] = arithmetic_issues(document)
-    assert issue.kind is IssueKind.ARITHMETIC_MISMATCH and issue.field == "grand_total"
-    assert issue.suggested_value == f"{subtotal + tax:.2f}"
+    printed = {"subtotal": f"{subtotal:.2f}", "tax": f"{tax:.2f}", "grand_total": f"{total:.2f}"}
+    issues = list(arithmetic_issues(fields_document(**printed)))
+    assert issues and all(i.kind is IssueKind.ARITHMETIC_MISMATCH for i in issues)
+    for issue in issues:
+        assert issue.field in printed and issue.suggested_value is not None
+        fixed = {**printed, issue.field: issue.suggested_value}
+        assert list(arithmetic_issues(fields_document(**fixed))) == []
+        if issue.field != "grand_total":
+            changed = [a != b for a, b in zip(printed[issue.field], issue.suggested_value, strict=True)]
+            assert sum(changed) == 1
+
+
+@pytest.mark.parametrize(
+    ("subtotal", "tax", "total", "named"),
+    [
+        # seed 4 of the evaluation: Tesseract read 1.100,53 as 1.160,53; only the subtotal is one digit off
+        ("1.160,53", "55,03", "1.155,56", {"subtotal": "1.100,53"}),
+        ("1.100,53", "55,93", "1.155,56", {"tax": "55,03"}),  # and 55,03 as 55,93
+        ("1.100,53", "55,03", "1.155,50", {"total": "1.155,56"}),  # fixing another would take two digits
+        # one digit off in the subtotal, no carry: the tax and the total could be as well
+        ("4784,19", "476,42", "5 240,61", {"subtotal": "4764,19", "tax": "456,42", "total": "5 260,61"}),
+        ("100.00", "19.00", "130.00", {"total": "119.00"}),  # no one digit explains it: the total, with the sum
+    ],
+)
+def test_the_sum_check_names_the_amounts_one_misread_digit_explains(
+    subtotal: str, tax: str, total: str, named: dict[str, str]
+) -> None:
+    issues = arithmetic_issues(fields_document(subtotal=subtotal, tax=tax, total=total))
+    assert {i.field: i.suggested_value for i in issues} == named
 
 
 EXPECTED = [
@@ -195,16 +222,24 @@ def test_any_decimal_a_parser_returns_is_added_exactly_and_never_crashes(monkeyp
         assert list(arithmetic_issues(fields_document(subtotal=odd, tax="1.00", total="2.00"))) == []
 
 
-@pytest.mark.parametrize(("printed", "fix"), [("SM4A OHF", "SM4A 0HF"), ("ABCDE", None)])
-async def test_a_format_error_with_a_verified_fix_needs_no_model(printed: str, fix: str | None) -> None:
+@pytest.mark.parametrize(
+    ("name", "fmt", "printed", "kind", "fix"),
+    [
+        ("postal_code", FieldFormat.POSTAL_CODE, "SM4A OHF", IssueKind.FORMAT_ERROR, "SM4A 0HF"),
+        ("postal_code", FieldFormat.POSTAL_CODE, "ABCDE", IssueKind.FORMAT_ERROR, None),
+        ("email", FieldFormat.EMAIL, "sibille0l@trubin.de", IssueKind.IMPLAUSIBLE_VALUE, "sibille01@trubin.de"),
+    ],
+)
+async def test_a_doubt_with_a_derived_fix_needs_no_model(
+    name: str, fmt: FieldFormat, printed: str, kind: IssueKind, fix: str | None
+) -> None:
     """The model may only offer the rules' own suggestions: about a field the rules already fixed it
     has nothing to add, so the call is skipped; a format error without a fix still gets it."""
-    document = fields_document(postal_code=printed)
-    expected = [ExpectedField(name="postal_code", format=FieldFormat.POSTAL_CODE)]
-    request = AnalyzeRequest(document=document, expected_fields=expected, use_llm=True)
+    document = fields_document(**{name: printed})
+    request = AnalyzeRequest(document=document, expected_fields=[ExpectedField(name=name, format=fmt)], use_llm=True)
     [error] = rule_issues(request)
-    assert (error.kind, error.suggested_value) == (IssueKind.FORMAT_ERROR, fix)
+    assert (error.kind, error.suggested_value) == (kind, fix)
     assert needs_model(request, [error]) is (fix is None)
     if fix is not None:
         result, ctx = await analyze_without_llm(request)  # NoEngine: a call would fail the test
-        assert result.uncertain_fields == ["postal_code"] and ctx.usage.llm_calls == 0
+        assert result.uncertain_fields == [name] and ctx.usage.llm_calls == 0

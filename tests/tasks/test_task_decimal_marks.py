@@ -53,6 +53,20 @@ def test_a_page_that_uses_one_mark_throughout_is_left_alone() -> None:
     assert list(decimal_mark_issues(receipt(FRENCH, ("515.24", "41.22", "556.46")), AMOUNTS)) == []
 
 
+def test_amounts_that_group_thousands_with_one_mark_state_the_other_as_the_decimal_mark() -> None:
+    # seed 4: RapidOCR read a German item table with points, the totals right; German is written
+    # both ways and the points outnumber the commas three to one, but `4.266,58` groups with a point
+    german = ("Datum", "Nettobetrag", "USt.", "Summe")
+    prices = ("194.55", "583.65", "40.82", "40.82", "426.91", "432.64", "865.28", "23.93", "215.37")
+    document = receipt(german, ("4.266,58", "426,66", "4.693,24"), prices)
+    assert list(decimal_mark_issues(document, AMOUNTS)) == []
+    misread = receipt(german, ("4.266.58", "426.66", "4.693,24"), ("1.194,55", *prices))
+    assert [(i.field, i.suggested_value) for i in decimal_mark_issues(misread, AMOUNTS)] == [("tax", "426,66")]
+    lines = ("1.234,56", "1,234.56", "3.00", "4.00", "5.00", "6.00")
+    mixed = receipt(("x", "y", "z", "q"), ("10.00", "2,50", "12.50"), lines)
+    assert [i.field for i in decimal_mark_issues(mixed, AMOUNTS)] == ["tax"]  # they disagree: the majority decides
+
+
 def test_without_a_language_the_mark_most_amounts_use_decides_and_a_tie_decides_nothing() -> None:
     unlabelled = ("x", "y", "z", "q")
     majority = receipt(unlabelled, ("10,00", "2,50", "12.50"), ("3,00", "4,00", "5,00"))

@@ -73,7 +73,7 @@ def test_cited_words_keep_the_page_most_of_them_are_on_and_unknown_ids_are_dropp
     request = LocateRequest(document=two_pages(), fields=[LocateTarget(name="total")], padding=0)
     words = request.document.words_by_id()
     answer = FieldLocation(field="total", words=["a", "X99", "c", "b"], page=0, box=None)
-    region = located(answer, request, words)
+    region = located(answer, request.fields[0], request, words)
     assert (region.page, region.word_ids, region.bbox) == (1, ["b", "c"], (100.0, 100.0, 280.0, 120.0))
     assert "X99" not in region.word_ids
 
@@ -81,8 +81,37 @@ def test_cited_words_keep_the_page_most_of_them_are_on_and_unknown_ids_are_dropp
 def test_without_known_words_a_grid_box_is_an_estimate_and_no_box_is_not_found() -> None:
     request = LocateRequest(document=two_pages(), fields=[LocateTarget(name="total")], padding=0)
     words = request.document.words_by_id()
-    estimate = located(FieldLocation(field="total", words=["X99"], page=1, box=[60, 50, 10, 20]), request, words)
+    target = request.fields[0]
+    estimate = located(
+        FieldLocation(field="total", words=["X99"], page=1, box=[60, 50, 10, 20]), target, request, words
+    )
     assert (estimate.source, estimate.page, estimate.word_ids) == (RegionSource.ESTIMATED, 1, [])
     assert estimate.bbox == (50.0, 80.0, 305.0, 204.0) and estimate.confidence <= 0.3
-    missing = located(FieldLocation(field="total", words=[], page=0, box=None), request, words)
+    missing = located(FieldLocation(field="total", words=[], page=0, box=None), target, request, words)
     assert (missing.source, missing.page, missing.bbox, missing.confidence) == (RegionSource.NOT_FOUND, None, None, 0.0)
+
+
+def test_words_the_model_cites_for_a_phone_or_an_email_must_have_their_shape() -> None:
+    """Seed 4: an invoice without a phone passed the page's shape test on its IBAN's digits, and the
+    model cited the address block for `phone`; words without a run of phone digits locate nothing."""
+    address = [word("a1", "Margrafplatz", 10, 10), word("a2", "36", 200, 10), word("a3", "Hamburg", 10, 50)]
+    phone = [word("p1", "+49", 10, 100), word("p2", "30", 80, 100), word("p3", "127505", 130, 100)]
+    page = OcrPage(index=0, width=1000, height=800, words=[*address, *phone, word("m", "a@b.de", 10, 150)])
+    request = LocateRequest(
+        document=OcrDocument(pages=[page]), fields=[LocateTarget(name="phone"), LocateTarget(name="email")]
+    )
+    words = request.document.words_by_id()
+    phone_target, email_target = request.fields
+    cited_address = FieldLocation(field="phone", words=["a1", "a2", "a3"], page=0, box=None)
+    assert located(cited_address, phone_target, request, words).source is RegionSource.NOT_FOUND
+    cited_phone = FieldLocation(field="phone", words=["p1", "p2", "p3"], page=0, box=None)
+    assert located(cited_phone, phone_target, request, words).word_ids == ["p1", "p2", "p3"]
+    assert located(cited_address.model_copy(update={"field": "email"}), email_target, request, words).bbox is None
+    cited_mail = FieldLocation(field="email", words=["m"], page=0, box=None)
+    assert located(cited_mail, email_target, request, words).word_ids == ["m"]
+    total = LocateTarget(name="total")  # no shape to hold it to
+    assert located(cited_address.model_copy(update={"field": "total"}), total, request, words).word_ids == [
+        "a1",
+        "a2",
+        "a3",
+    ]

@@ -133,3 +133,25 @@ def decimal_mark(text: str) -> str | None:
     if len(bare) < 4 or bare[-3] not in DECIMAL_MARKS or not bare[-2:].isdigit() or not number_readings(bare):
         return None
     return bare[-3]
+
+
+MAX_FIX_DIGITS = 24
+"""Digits an amount may have for `one_digit_fix` to try each: 9 readings per digit."""
+
+
+def one_digit_fix(printed: str, meant: Decimal) -> str | None:
+    """`printed` with one digit changed so that it reads as `meant` (`1.160,53` meaning 1100.53 →
+    `1.100,53`), as printed otherwise: OCR misreads one digit for a look-alike (6 for 0, 9 for 0,
+    8 for 6). None when no single digit makes it `meant`, or more than one does."""
+    places = [i for i, c in enumerate(printed) if c.isdigit()]
+    if len(places) > MAX_FIX_DIGITS:
+        return None
+    fixes = [
+        fixed
+        for i in places
+        for digit in "0123456789"
+        if digit != printed[i]
+        for fixed in [printed[:i] + digit + printed[i + 1 :]]
+        if parse_amount(fixed) == meant
+    ]
+    return fixes[0] if len(fixes) == 1 else None

@@ -210,11 +210,13 @@ async def llm_issues(request: AnalyzeRequest, rules: list[Issue], ctx: TaskConte
 
 def is_settled_doubt(issue: Issue) -> bool:
     """A doubt the rules settled themselves: a low confidence they lowered (the sum check confirms
-    the amount), or a format error with the fix they verified (the model may only offer the rules'
-    suggestions, so it could add nothing about that field)."""
+    the amount), or a format error or implausible value with the fix a check derived (a date's
+    swap, an address's misread letter: the model may only offer the rules' suggestions, so it could
+    add nothing about that field)."""
     if issue.kind is IssueKind.LOW_CONFIDENCE:
         return issue.severity is Severity.LOW
-    return issue.kind is IssueKind.FORMAT_ERROR and issue.suggested_value is not None
+    fixable = issue.kind in (IssueKind.FORMAT_ERROR, IssueKind.IMPLAUSIBLE_VALUE)
+    return fixable and issue.suggested_value is not None
 
 
 def is_misreading_sign(issue: Issue) -> bool:

@@ -14,6 +14,7 @@ from schemas.documents import OcrDocument, OcrField
 from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import Issue, IssueKind, Severity
 
+from .amounts import one_digit_fix
 from .copies import copy_issues
 from .decimal_marks import decimal_mark_issues
 from .formats import Verdict, check_format, is_checked, parse_amount
@@ -107,7 +108,8 @@ def expected_field_issues(document: OcrDocument, expected: ExpectedField) -> Ite
 
 def format_issues(field: OcrField, fmt: FieldFormat) -> Iterator[Issue]:
     """An invalid value is a format error; a doubtful one (a date valid only with day and month
-    swapped, or in an implausible year) is a low implausible-value issue with its suggestion."""
+    swapped, or in an implausible year) is a low implausible-value issue with its suggestion, medium
+    when the check says it is likely misread (an e-mail address with a letter for a digit)."""
     assert field.value is not None
     check = check_format(field.value, fmt)
     if check.verdict is Verdict.VALID:
@@ -116,7 +118,7 @@ def format_issues(field: OcrField, fmt: FieldFormat) -> Iterator[Issue]:
     yield Issue(
         field=field.name,
         kind=IssueKind.IMPLAUSIBLE_VALUE if doubtful else IssueKind.FORMAT_ERROR,
-        severity=Severity.LOW if doubtful else Severity.MEDIUM,
+        severity=Severity.LOW if doubtful and not check.misread else Severity.MEDIUM,
         message=check.reason if doubtful and check.reason else f"not a valid {fmt.value.replace('_', ' ')}",
         word_ids=field.word_ids,
         suggested_value=check.suggestion,
@@ -174,8 +176,29 @@ def confirmed_amounts(document: OcrDocument) -> frozenset[str]:
     return frozenset(f.name for f in fields) if adds_up else frozenset()
 
 
+def misread_amounts(fields: list[OcrField], amounts: tuple[Decimal, Decimal, Decimal]) -> list[tuple[int, str]]:
+    """Which of subtotal, tax and total (0, 1, 2) one misread digit would explain, each with its
+    reading so fixed: the amount the other two determine (total − tax, total − subtotal,
+    subtotal + tax), when `one_digit_fix` reaches it. A digit misread in the subtotal without a carry
+    is also one digit away in the total, so two can qualify; the sum cannot tell which."""
+    subtotal, tax, total = amounts
+    with localcontext() as exact:
+        exact.prec = EXACT_DIGITS
+        try:
+            meant = (total - tax, total - subtotal, subtotal + tax)
+        except ArithmeticError:
+            return []
+    return [
+        (role, fix)
+        for role, (field, value) in enumerate(zip(fields, meant, strict=True))
+        if field.value is not None and (fix := one_digit_fix(field.value, value)) is not None
+    ]
+
+
 def arithmetic_issues(document: OcrDocument) -> Iterator[Issue]:
-    """subtotal + tax = total, within a cent, when all three fields exist and parse as amounts."""
+    """subtotal + tax = total, within a cent, when all three fields exist and parse as amounts. An
+    issue names each amount one misread digit explains (`misread_amounts`: `1.160,53` where the
+    total says 1.100,53), with that digit fixed; when none is, the total, with the sum."""
     roles = _sum_roles(document)
     if roles is None:
         return
@@ -183,16 +206,27 @@ def arithmetic_issues(document: OcrDocument) -> Iterator[Issue]:
     expected = _sum_check(subtotal, tax, total)
     if expected is None:
         return
-    message = f"subtotal + tax = {expected}, but the total is {total}"
+    misread = misread_amounts(fields, (subtotal, tax, total))
+    for role, fix in misread:
+        field = fields[role]
+        message = f"subtotal + tax = total holds when {field.name} reads {fix}: one digit misread"
+        yield sum_issue(field, fields, message, fix)
+    if not misread:
+        message = f"subtotal + tax = {expected}, but the total is {total}"
+        yield sum_issue(fields[2], fields, message, str(expected) if len(str(expected)) <= MAX_FIELD_VALUE else None)
+
+
+def sum_issue(field: OcrField, fields: list[OcrField], message: str, suggestion: str | None) -> Issue:
+    """An arithmetic mismatch naming `field`, citing the three amounts' words in sum order."""
     cited = list(dict.fromkeys(w for f in fields for w in f.word_ids))
-    yield Issue(
-        field=fields[2].name,
+    return Issue(
+        field=field.name,
         kind=IssueKind.ARITHMETIC_MISMATCH,
         severity=Severity.HIGH,
         # amounts too long to quote (a message holds 500 characters) are left out, not cut
         message=message if len(message) <= MAX_MESSAGE else "subtotal + tax does not equal the total",
         word_ids=cited[:MAX_WORD_REFS],  # the subtotal's words first, then the tax's, then the total's
-        suggested_value=str(expected) if len(str(expected)) <= MAX_FIELD_VALUE else None,
+        suggested_value=suggestion,
     )
 
 

@@ -48,7 +48,7 @@ from schemas.tasks import SPECS
 
 from ..engine import Messages
 from ..errors import InvalidOutput
-from .absence import is_absent
+from .absence import is_absent, lacks_shape
 from .base import TaskBase, TaskContext
 from .chunking import parts_that_fit
 from .grounding import ask, chat, document_word_ids, known_ids, require_known
@@ -117,11 +117,14 @@ def not_found(name: str) -> Region:
     return Region(field=name, page=None, bbox=None, source=RegionSource.NOT_FOUND, confidence=0.0)
 
 
-def located(location: FieldLocation, request: LocateRequest, words: WordIndex) -> Region:
-    """The model's answer for one field, held to the document: unknown word ids are dropped."""
+def located(location: FieldLocation, target: LocateTarget, request: LocateRequest, words: WordIndex) -> Region:
+    """The model's answer for one field, held to the document: unknown word ids are dropped, and
+    words without the shape of the target's values (`absence.lacks_shape`) locate nothing."""
     cited = known_ids(location.words, words)
     if cited:
-        return words_region(location.field, cited, words, request.padding, location.page, MODEL_CHOICE_FACTOR)
+        region = words_region(location.field, cited, words, request.padding, location.page, MODEL_CHOICE_FACTOR)
+        on_page = words[region.word_ids[0]][0]
+        return not_found(location.field) if lacks_shape(target, on_page, region.word_ids) else region
     page = next((p for p in request.document.pages if p.index == location.page), None)
     if location.box is not None and page is not None:
         return estimated_region(location.field, location.box, page, request.padding)
@@ -204,7 +207,7 @@ async def ask_model(
             if target.name in local:
                 found[target.name].append(chosen(location, local[target.name], request, words))
             else:
-                found[target.name].append(located(location, request, words))
+                found[target.name].append(located(location, target, request, words))
     return [best(regions) if regions else not_found(name) for name, regions in found.items()]
 
 

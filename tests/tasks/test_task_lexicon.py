@@ -1,0 +1,113 @@
+"""The misread-word rule (`worker.tasks.lexicon`) and what the e-mail check makes of it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.documents import OcrDocument, OcrField, OcrPage
+from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
+from schemas.results import IssueKind, Severity
+from worker.tasks.checks import rule_issues
+from worker.tasks.formats import Verdict, check_format, email_misread_fix
+from worker.tasks.lexicon import COMMON, MIN_LETTERS, is_known, misread_fix, word_counts, words_of
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("exampie", "example"),  # seed 1 of the evaluation: `l` read as `i`
+        ("Exampie", "Example"),  # the word's case is kept
+        ("EXAMPIE", "EXAMPLE"),
+        ("govemment", "government"),  # `rn` read as `m`
+        ("cornpany", "company"),
+        ("acldress", "address"),  # `d` read as `cl`
+        ("deiivery", "delivery"),
+        ("pIease", "please"),  # a capital I read for a small l stays small
+    ],
+)
+def test_a_non_word_one_look_alike_swap_from_a_common_word_is_a_misread(read: str, meant: str) -> None:
+    assert misread_fix(read) == meant
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "example",  # a word: nothing to fix
+        "Agnès",  # an accent is never taken for a stain: Agnes is common, Agnès a name
+        "Noêl",  # under MIN_LETTERS letters: too near too many words
+        "qwzxv",  # no swap makes a common word of it
+        "stephen84",  # not all letters
+        "Straße",  # a listed word whose lower case keeps its length
+    ],
+)
+def test_words_a_swap_does_not_settle_are_left_alone(word: str) -> None:
+    assert misread_fix(word) is None
+
+
+def test_the_lists_know_the_languages_of_the_evaluation() -> None:
+    assert all(is_known(w) for w in ("invoice", "Rechnung", "facture", "factuur", "factura"))
+
+
+LISTED = sorted(w for w in word_counts()[1] if w.isalpha() and len(w) >= MIN_LETTERS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(LISTED))
+def test_a_listed_word_is_never_a_misread(word: str) -> None:
+    assert misread_fix(word) is None
+    assert misread_fix(word.capitalize()) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdeilmnorstuvwéèêë", min_size=MIN_LETTERS, max_size=10))
+def test_a_fix_is_a_common_word_of_the_same_letters_but_one_swap(word: str) -> None:
+    fix = misread_fix(word)
+    if fix is not None:
+        assert not is_known(word) and word_counts()[1][fix.lower()] >= COMMON
+        assert abs(len(fix) - len(word)) <= 1 and fix != word
+
+
+def test_words_of_splits_on_digits_and_punctuation() -> None:
+    assert words_of("sibille0l@exampie-shop.net") == ["sibille", "l", "exampie", "shop", "net"]
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        ("sibille0l@trubin.de", "sibille01@trubin.de"),  # seed 3: a letter closes the local part's number
+        ("jo.1O2@firma.de", "jo.102@firma.de"),
+        ("stephen84@exampie.net", "stephen84@example.net"),  # seed 1: a domain word misread
+        ("a@shop.exampie.co.uk", "a@shop.example.co.uk"),
+    ],
+)
+def test_an_address_ocr_misread_is_doubtful_likely_misread_with_the_fix(text: str, fix: str) -> None:
+    check = check_format(text, FieldFormat.EMAIL)
+    assert (check.verdict, check.misread, check.suggestion) == (Verdict.DOUBTFUL, True, fix)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "paulo12@gmail.com",  # letters before the number are the name's
+        "exampie@example.net",  # the local part is a name: the lists are not asked
+        "info@firma.exampie",  # nor is the top-level domain
+        "billing@acme.example",
+    ],
+)
+def test_addresses_without_a_sign_of_misreading_are_valid(text: str) -> None:
+    assert check_format(text, FieldFormat.EMAIL).verdict is Verdict.VALID
+    assert email_misread_fix(text) is None
+
+
+def test_analyze_flags_a_misread_address_for_review_with_the_fix() -> None:
+    page = OcrPage(index=0, width=1200, height=800, words=[])
+    field = OcrField(name="email", value="stephen84@exampie.net", confidence=0.98)
+    document = OcrDocument(pages=[page], fields=[field])
+    request = AnalyzeRequest(
+        document=document, expected_fields=[ExpectedField(name="email", format=FieldFormat.EMAIL)], use_llm=False
+    )
+    [issue] = rule_issues(request)
+    assert (issue.field, issue.kind, issue.severity) == ("email", IssueKind.IMPLAUSIBLE_VALUE, Severity.MEDIUM)
+    assert issue.suggested_value == "stephen84@example.net"

@@ -1,0 +1,129 @@
+"""A word OCR misread into a non-word: one look-alike swap away from a common word.
+
+OCR's most frequent letter errors swap one shape for a similar one: `l` read as `i` (`exampie` for
+`example`), `m` as `rn`, `d` as `cl`, `w` as `vv`, `e` as `c`, or one accent for another (`Noêl`
+for `Noël`). A word that is no word of any common locale's language, but becomes a common one by
+exactly one such swap, was most likely misread; the swap is its fix. Words come from
+pyspellchecker's frequency lists (OpenSubtitles counts) of the common locales' languages that it
+ships (`locales.COMMON_LOCALES`): every listed word is known, and one counted at least `COMMON`
+times in some language is common enough to be the word a misread meant.
+
+Proper names are the risk: a surname no list holds may sit one swap from a common word. Only
+words of at least `MIN_LETTERS` letters are judged, only a common word (not merely a listed one)
+counts as the fix, and a word with two different common fixes is left alone. The lists take about
+1.3 s and 180 MB of memory to load here, once per process (`warm_up`, at start-up).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import threading
+from functools import cache
+from importlib import resources
+
+from .locales import COMMON_LOCALES
+from .normalize import strip_accents
+
+SHIPPED_LANGUAGES = frozenset({"en", "es", "fr", "pt", "de", "it", "ru", "ar", "lv", "eu", "nl", "fa"})
+"""The languages pyspellchecker 0.9 ships word lists for (its `resources/<lang>.json.gz`)."""
+LANGUAGES = tuple(lang for lang in dict.fromkeys(n.split("_")[0] for n in COMMON_LOCALES) if lang in SHIPPED_LANGUAGES)
+COMMON = 1000
+"""Count from which a listed word is common: `example` 30103 (en), `noël` 2917 (fr); the lists
+start at 50, where rare spellings, names and typos sit."""
+MIN_LETTERS = 5
+"""Letters a word needs before it is judged: short words are one swap from many others."""
+SWAPS = (
+    ("i", "l"), ("l", "i"), ("rn", "m"), ("m", "rn"), ("cl", "d"), ("d", "cl"), ("vv", "w"), ("c", "e"), ("e", "c"),
+)  # fmt: skip
+"""(read, meant): the letter shapes OCR confuses, on lower-case text."""
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+@cache
+def _accent_variants() -> dict[str, tuple[str, ...]]:
+    """Lower-case Latin letter → the other letters of its base (with another accent or none)."""
+    letters = [chr(c) for c in range(0x61, 0x7B)] + [chr(c) for c in range(0xE0, 0x17F) if chr(c).islower()]
+    by_base: dict[str, list[str]] = {}
+    for letter in letters:
+        base = strip_accents(letter)
+        if len(base) == 1 and base.isascii():
+            by_base.setdefault(base, []).append(letter)
+    return {c: tuple(o for o in group if o != c) for group in by_base.values() for c in group if len(group) > 1}
+
+
+_LOADING = threading.Lock()
+
+
+def word_counts() -> tuple[frozenset[str], dict[str, int]]:
+    """Every listed word, and the common ones with their highest count over the languages; loaded
+    once, even when the first jobs ask at once from several threads."""
+    with _LOADING:
+        return _load_word_counts()
+
+
+@cache
+def _load_word_counts() -> tuple[frozenset[str], dict[str, int]]:
+    known: set[str] = set()
+    common: dict[str, int] = {}
+    for lang in LANGUAGES:
+        packed = resources.files("spellchecker").joinpath("resources", f"{lang}.json.gz").read_bytes()
+        counts: dict[str, int] = json.loads(gzip.decompress(packed))
+        known.update(counts)
+        for word, count in counts.items():
+            if count >= COMMON and count > common.get(word, 0):
+                common[word] = count
+    return frozenset(known), common
+
+
+def warm_up() -> None:
+    word_counts()
+    _accent_variants()
+
+
+def is_known(word: str) -> bool:
+    return word.lower() in word_counts()[0]
+
+
+def _edits(lower: str) -> set[tuple[int, int, str]]:
+    """(start, end, replacement) of every single look-alike swap in a lower-case word."""
+    edits = set()
+    for read, meant in SWAPS:
+        start = lower.find(read)
+        while start != -1:
+            edits.add((start, start + len(read), meant))
+            start = lower.find(read, start + 1)
+    accents = _accent_variants()
+    for i, char in enumerate(lower):
+        if strip_accents(char) != char:  # one accent read for another; never an accent dropped,
+            # since a name's accented spelling is rarely listed and its plain one often (Agnès, Agnes)
+            edits.update((i, i + 1, other) for other in accents.get(char, ()) if strip_accents(other) != other)
+    return edits
+
+
+def _apply(word: str, edit: tuple[int, int, str]) -> str:
+    """The edit applied to the word as printed: upper case where the swapped letters had it and the
+    word is in capitals or starts there (`EXAMPIE`, `Ietter`), else lower (`pIease` → `please`)."""
+    start, end, meant = edit
+    capital = word[start:end].isupper() and (word.isupper() or start == 0)
+    return word[:start] + (meant.upper() if capital else meant) + word[end:]
+
+
+def misread_fix(word: str) -> str | None:
+    """The common word a misread `word` most likely meant, as printed (`exampie` → `example`,
+    `Noêl` → `Noël`); None for a known word, a short one, one that is not all letters, one whose
+    lower case changes its length, or one with no single common fix."""
+    lower = word.lower()
+    if len(word) < MIN_LETTERS or not word.isalpha() or len(lower) != len(word) or is_known(word):
+        return None
+    common = word_counts()[1]
+    fixes = {edit for edit in _edits(lower) if _apply(lower, edit) in common}
+    if len({_apply(lower, edit) for edit in fixes}) != 1:
+        return None
+    return _apply(word, min(fixes))
+
+
+def words_of(text: str) -> list[str]:
+    """The text's runs of letters (`sibille0l@exampie.net` → sibille, l, exampie, net)."""
+    return _LETTER_RUN.findall(text)
