@@ -30,24 +30,32 @@ def skip_if_too_slow_here(found: Finding, expected: Finding) -> None:
         pytest.skip(f"this CPU needs over vLLM's budget to build the outlines Index; expected {expected.outcome}")
 
 
+def assert_matches(found: Finding, expected: Finding, label: str) -> None:
+    """The measured finding is the table's. Where the table records outlines as too slow, that was
+    the recording CPU's budget, not the library: a faster CPU builds the Index in time and measures
+    soundness itself, which must then hold (a violation the table never saw still fails)."""
+    skip_if_too_slow_here(found, expected)
+    if expected == OUTLINES_TOO_SLOW and found != expected:
+        assert found.outcome is Outcome.HOLDS, f"{label}: measured {found}\n{found.example}"
+        return
+    assert found == expected, f"{label}: measured {found}\n{found.example}"
+
+
 def test_expected_covers_every_cell() -> None:
     assert set(EXPECTED) == set(CELLS)
 
 
 @pytest.mark.parametrize(("library", "example"), CELLS, ids=[f"{lib}-{ex}" for lib, ex in CELLS])
 def test_accepts_valid_instances(measurements: Measurements, library: str, example: str) -> None:
-    found = measurements.accepts(library, example)
-    expected = EXPECTED[library, example].accepts
-    skip_if_too_slow_here(found, expected)
-    assert found == expected, f"(a) {library} {example}: measured {found}\n{found.example}"
+    assert_matches(
+        measurements.accepts(library, example), EXPECTED[library, example].accepts, f"(a) {library} {example}"
+    )
 
 
 @pytest.mark.parametrize(("library", "example"), CELLS, ids=[f"{lib}-{ex}" for lib, ex in CELLS])
 def test_random_walks_are_valid_and_bounded(measurements: Measurements, library: str, example: str) -> None:
-    found = measurements.walks(library, example)
     expected = EXPECTED[library, example].walks
-    skip_if_too_slow_here(found, expected)
-    assert found == expected, f"(b) {library} {example}: measured {found}\n{found.example}"
+    assert_matches(measurements.walks(library, example), expected, f"(b) {library} {example}")
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
