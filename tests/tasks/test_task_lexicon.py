@@ -25,6 +25,7 @@ from worker.tasks.lexicon import COMMON, MIN_LETTERS, is_known, misread_fix, wor
         ("acldress", "address"),  # `d` read as `cl`
         ("deiivery", "delivery"),
         ("pIease", "please"),  # a capital I read for a small l stays small
+        ("Fèvrier", "Février"),  # one accent read for another
     ],
 )
 def test_a_non_word_one_look_alike_swap_from_a_common_word_is_a_misread(read: str, meant: str) -> None:

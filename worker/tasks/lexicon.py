@@ -1,8 +1,8 @@
 """A word OCR misread into a non-word: one look-alike swap away from a common word.
 
 OCR's most frequent letter errors swap one shape for a similar one: `l` read as `i` (`exampie` for
-`example`), `m` as `rn`, `d` as `cl`, `w` as `vv`, `e` as `c`, or one accent for another (`Noêl`
-for `Noël`). A word that is no word of any common locale's language, but becomes a common one by
+`example`), `m` as `rn`, `d` as `cl`, `w` as `vv`, `e` as `c`, or one accent for another (`numèro`
+for `numéro`). A word that is no word of any common locale's language, but becomes a common one by
 exactly one such swap, was most likely misread; the swap is its fix. Words come from
 pyspellchecker's frequency lists (OpenSubtitles counts) of the common locales' languages that it
 ships (`locales.COMMON_LOCALES`): every listed word is known, and one counted at least `COMMON`
@@ -43,7 +43,7 @@ _LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 @cache
 def _accent_variants() -> dict[str, tuple[str, ...]]:
-    """Lower-case Latin letter → the other letters of its base (with another accent or none)."""
+    """Lower-case Latin letter → the other letters of its base (another accent, or none)."""
     letters = [chr(c) for c in range(0x61, 0x7B)] + [chr(c) for c in range(0xE0, 0x17F) if chr(c).islower()]
     by_base: dict[str, list[str]] = {}
     for letter in letters:
@@ -112,7 +112,7 @@ def _apply(word: str, edit: tuple[int, int, str]) -> str:
 
 def misread_fix(word: str) -> str | None:
     """The common word a misread `word` most likely meant, as printed (`exampie` → `example`,
-    `Noêl` → `Noël`); None for a known word, a short one, one that is not all letters, one whose
+    `Fèvrier` → `Février`); None for a known word, a short one, one that is not all letters, one whose
     lower case changes its length, or one with no single common fix."""
     lower = word.lower()
     if len(word) < MIN_LETTERS or not word.isalpha() or len(lower) != len(word) or is_known(word):
