@@ -12,6 +12,7 @@ from schemas.results import MergedField, MergeMethod, MergeResult
 from worker.tasks.alignment import accented_reading, align, comparison_key
 from worker.tasks.base import TaskContext
 from worker.tasks.merge import MergeTask, grammar, is_conflict, prompt_variables
+from worker.tasks.sum_readings import summed_readings
 
 from .ocr_samples import NoEngine
 
@@ -186,3 +187,41 @@ async def test_a_spelling_read_twice_by_one_engine_loses_to_the_surer_reading() 
     fields = [field("New Abduimouth", 0.82), field("New Abduimouth", 0.8), field("New Abdulmouth", 0.97)]
     merged = only((await merge(MergeRequest(passes=passes(fields))))[0])
     assert merged.value == "New Abdulmouth" and merged.method is MergeMethod.UNANIMOUS
+
+
+def amounts_pass(source: str, subtotal: str, tax: str, total: str) -> MergePass:
+    values = {"subtotal": subtotal, "tax": tax, "total": total}
+    return MergePass(source=source, fields=[OcrField(name=n, value=v, confidence=0.9) for n, v in values.items()])
+
+
+async def test_the_readings_whose_amounts_add_up_win_without_the_model() -> None:
+    """Seed 4: Tesseract read the subtotal 4 764,19 as 4784,19 and the model picked it; the sum
+    4 764,19 + 476,42 = 5 240,61 confirms RapidOCR's reading."""
+    request = MergeRequest(
+        passes=[
+            amounts_pass("tesseract", "4784,19", "476,42", "5 240,61"),
+            amounts_pass("rapidocr", "4 764,19", "476,42", "5 240,61"),
+        ]
+    )
+    result, calls = await merge(request)
+    subtotal = next(f for f in result.fields if f.name == "subtotal")
+    assert (subtotal.value, subtotal.method, subtotal.sources, calls) == ("4 764,19", MergeMethod.VOTE, ["rapidocr"], 0)
+    assert summed_readings(align(request.passes, None)) == {
+        "subtotal": "4 764,19",
+        "tax": "476,42",
+        "total": "5 240,61",
+    }
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # two combinations add up (100 + 10 = 110, 100 + 19 = 119): the sum cannot tell which
+        (("100.00", "10.00", "110.00"), ("100.00", "19.00", "119.00")),
+        (("100.00", "10.00", "111.00"), ("100.00", "19.00", "118.00")),  # none adds up
+    ],
+)
+def test_the_sum_settles_nothing_unless_exactly_one_combination_adds_up(
+    first: tuple[str, str, str], second: tuple[str, str, str]
+) -> None:
+    assert summed_readings(align([amounts_pass("a", *first), amounts_pass("b", *second)], None)) == {}

@@ -1,7 +1,8 @@
 """merge: several OCR passes in, one value per field out; the LLM only settles real conflicts.
 
 Agreement, readings that differ only by accents, a single reading valid in the field's format
-(`formats`), and clear votes are settled by `alignment`'s rules without the model. The remaining
+(`formats`), the readings of subtotal, tax and total that add up (`sum_readings`), and clear votes
+are settled by rules without the model. The remaining
 conflicts go to the model in ONE call whose grammar lets it answer, per field, only one of that
 field's candidate values or null, so it can pick but never invent a value.
 
@@ -33,6 +34,7 @@ from ..errors import InvalidOutput
 from .alignment import UNANIMOUS_FLOOR, AlignedField, accented_reading, align, corroboration, support
 from .base import TaskBase, TaskContext
 from .grounding import ask, chat, require_known
+from .sum_readings import summed_readings
 
 Choices = dict[str, str | None]
 
@@ -68,13 +70,13 @@ def merged(field: AlignedField, value: str | None, method: MergeMethod) -> Merge
     )
 
 
-def settle(field: AlignedField, choices: Choices) -> MergedField:
+def settle(field: AlignedField, choices: Choices, summed: dict[str, str] | None = None) -> MergedField:
     if not field.groups:
         return merged(field, None, MergeMethod.NONE)
     if field.unanimous:
         return merged(field, field.groups[0].value, MergeMethod.UNANIMOUS)
-    ruled = accented_reading(field) or field.format_winner
-    if ruled is not None:  # accents or the format decide: a rule, reported as a vote
+    ruled = ruled_reading(field, summed or {})
+    if ruled is not None:  # accents, the format or the sum decide: a rule, reported as a vote
         return merged(field, ruled, MergeMethod.VOTE)
     if field.clear or field.name not in choices:
         # a clear vote, or a conflict the model was not asked about (use_llm is false)
@@ -82,10 +84,17 @@ def settle(field: AlignedField, choices: Choices) -> MergedField:
     return merged(field, choices[field.name], MergeMethod.LLM)
 
 
-def is_conflict(field: AlignedField) -> bool:
+def ruled_reading(field: AlignedField, summed: dict[str, str]) -> str | None:
+    """The reading a rule picks: the accented one, the only one valid in the field's format, or the
+    one the sum of subtotal, tax and total confirms (`sum_readings`)."""
+    return accented_reading(field) or field.format_winner or summed.get(field.name)
+
+
+def is_conflict(field: AlignedField, summed: dict[str, str] | None = None) -> bool:
+    """A conflict only the model may settle: no agreement, clear vote or rule decides it."""
     if not field.groups or field.unanimous or field.clear:
         return False
-    return accented_reading(field) is None and field.format_winner is None
+    return ruled_reading(field, summed or {}) is None
 
 
 def prompt_variables(ordered: list[AlignedField]) -> dict[str, Any]:
@@ -117,9 +126,11 @@ class MergeTask(TaskBase[MergeRequest, MergeResult]):
     async def run(self, request: MergeRequest, ctx: TaskContext) -> MergeResult:
         aligned = align(request.passes, request.fields, request.formats)
         fields = aligned[:MAX_FIELDS]  # the limit rule: see the module doc
-        conflicts = [f for f in fields if is_conflict(f)]
+        summed = summed_readings(fields)
+        conflicts = [f for f in fields if is_conflict(f, summed)]
         choices = await ask_model(conflicts, ctx) if conflicts and request.use_llm else {}
-        return MergeResult(fields=[settle(f, choices) for f in fields], omitted_fields=len(aligned) - len(fields))
+        settled = [settle(f, choices, summed) for f in fields]
+        return MergeResult(fields=settled, omitted_fields=len(aligned) - len(fields))
 
     def warmup_schemas(self) -> list[dict[str, Any]]:
         return [narrow_merge([("field", ["a", "b"])])]
