@@ -11,7 +11,7 @@ from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import IssueKind, Severity
 from worker.tasks.checks import rule_issues
 from worker.tasks.formats import Verdict, check_format, email_misread_fix
-from worker.tasks.lexicon import COMMON, MIN_LETTERS, is_known, misread_fix, word_counts, words_of
+from worker.tasks.lexicon import COMMON, MIN_LETTERS, fix_words, is_known, misread_fix, word_counts
 
 
 @pytest.mark.parametrize(
@@ -70,8 +70,10 @@ def test_a_fix_is_a_common_word_of_the_same_letters_but_one_swap(word: str) -> N
         assert abs(len(fix) - len(word)) <= 1 and fix != word
 
 
-def test_words_of_splits_on_digits_and_punctuation() -> None:
-    assert words_of("sibille0l@exampie-shop.net") == ["sibille", "l", "exampie", "shop", "net"]
+def test_fix_words_fixes_each_run_of_letters_and_keeps_the_rest() -> None:
+    assert fix_words("sibille0l@exampie-shop.net") == "sibille0l@example-shop.net"
+    assert fix_words("exampie2exampie") == "example2example"  # digits split runs; each run is judged
+    assert fix_words("exampieshop") == "exampieshop"  # a run is judged whole, never a part of it
 
 
 @pytest.mark.parametrize(

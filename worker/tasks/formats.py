@@ -31,7 +31,7 @@ from schemas.requests import FieldFormat
 
 from .amounts import is_currency, number_values, parse_amount, parse_number
 from .dates import read_date
-from .lexicon import misread_fix, words_of
+from .lexicon import fix_words
 from .locales import phone_regions, postal_code_patterns
 from .normalize import OCR_DIGIT_LOOKALIKES
 
@@ -92,7 +92,7 @@ def is_email(text: str) -> bool:
 
 
 # A local part's closing number: a digit, then digits or letters OCR reads for digits (`sibille0l`).
-_CLOSING_NUMBER = re.compile(r"\d[\dOoDlIiZSsGBb|]*$")
+_CLOSING_NUMBER = re.compile(rf"\d[\d{re.escape(''.join(map(chr, OCR_DIGIT_LOOKALIKES)))}]*$")
 
 
 def email_misread_fix(text: str) -> str | None:
@@ -107,13 +107,8 @@ def email_misread_fix(text: str) -> str | None:
     number = _CLOSING_NUMBER.search(local)
     if number is not None:
         local = local[: number.start()] + number.group().translate(OCR_DIGIT_LOOKALIKES)
-    labels = domain.split(".")
-    for i, label in enumerate(labels[:-1]):  # the top-level domain is no word
-        for word in words_of(label):
-            meant = misread_fix(word)
-            if meant is not None:
-                labels[i] = re.sub(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", meant, labels[i], count=1)
-    fixed = f"{local}{at}{'.'.join(labels)}"
+    *names, top = domain.split(".")  # the top-level domain is no word
+    fixed = f"{local}{at}{'.'.join([*map(fix_words, names), top])}"
     return fixed if fixed != text.strip() and is_email(fixed) else None
 
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 import threading
 from functools import cache
 from importlib import resources
 
+from .label_vocabulary import LETTER_RUNS
 from .locales import COMMON_LOCALES
 from .normalize import strip_accents
 
@@ -38,7 +38,6 @@ SWAPS = (
     ("i", "l"), ("l", "i"), ("rn", "m"), ("m", "rn"), ("cl", "d"), ("d", "cl"), ("vv", "w"), ("c", "e"), ("e", "c"),
 )  # fmt: skip
 """(read, meant): the letter shapes OCR confuses, on lower-case text."""
-_LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
 @cache
@@ -124,6 +123,7 @@ def misread_fix(word: str) -> str | None:
     return _apply(word, min(fixes))
 
 
-def words_of(text: str) -> list[str]:
-    """The text's runs of letters (`sibille0l@exampie.net` → sibille, l, exampie, net)."""
-    return _LETTER_RUN.findall(text)
+def fix_words(text: str) -> str:
+    """The text with each misread word (a run of letters, `LETTER_RUNS`) replaced by its
+    `misread_fix` (`shop.exampie-24` → `shop.example-24`)."""
+    return LETTER_RUNS.sub(lambda run: misread_fix(run.group()) or run.group(), text)
