@@ -129,19 +129,40 @@ def _role_field(document: OcrDocument, names: frozenset[str]) -> OcrField | None
     return next((f for f in document.fields if squash_key(f.name) in names and has_value(f)), None)
 
 
-def _sum_check(subtotal: Decimal, tax: Decimal, total: Decimal) -> Decimal | None:
-    """subtotal + tax to the cent when it differs from `total` by more than a cent, else None.
-
-    Exact for every amount a field can hold (`EXACT_DIGITS`); an amount no decimal context can
-    hold (a huge exponent, a NaN or an infinity from a parser) counts as no number, not as a bug."""
+def within_a_cent(subtotal: Decimal, tax: Decimal, total: Decimal) -> bool:
+    """subtotal + tax = total to the cent, computed exactly for every amount a field can hold
+    (`EXACT_DIGITS`); False for an amount no decimal context can hold."""
     with localcontext() as exact:
         exact.prec = EXACT_DIGITS
         try:
-            if not all(a.is_finite() for a in (subtotal, tax, total)) or abs(subtotal + tax - total) <= CENT:
-                return None
+            return abs(subtotal + tax - total) <= CENT
+        except ArithmeticError:
+            return False
+
+
+def _sum_check(subtotal: Decimal, tax: Decimal, total: Decimal) -> Decimal | None:
+    """subtotal + tax to the cent when it differs from `total` by more than a cent, else None.
+
+    An amount no decimal context can hold (a huge exponent, a NaN or an infinity from a parser)
+    counts as no number, not as a bug."""
+    if not all(a.is_finite() for a in (subtotal, tax, total)) or within_a_cent(subtotal, tax, total):
+        return None
+    with localcontext() as exact:
+        exact.prec = EXACT_DIGITS
+        try:
             return (subtotal + tax).quantize(CENT)
         except ArithmeticError:
             return None
+
+
+def amount_of(text: str) -> Decimal | None:
+    """The finite amount a reading holds (`parse_amount`); None for none, or one no decimal
+    context can hold: the sum check has nothing to compare then."""
+    try:
+        amount = parse_amount(text)
+    except ArithmeticError:
+        return None
+    return amount if amount is not None and amount.is_finite() else None
 
 
 def _sum_roles(document: OcrDocument) -> tuple[list[OcrField], tuple[Decimal, Decimal, Decimal]] | None:
@@ -150,11 +171,8 @@ def _sum_roles(document: OcrDocument) -> tuple[list[OcrField], tuple[Decimal, De
     fields = [f for f in roles if f is not None and f.value is not None]
     if len(fields) != len(roles):
         return None
-    try:
-        subtotal, tax, total = (parse_amount(f.value) for f in fields if f.value is not None)
-    except ArithmeticError:
-        return None  # not a number any decimal context can hold: the check has nothing to compare
-    if subtotal is None or tax is None or total is None or not all(a.is_finite() for a in (subtotal, tax, total)):
+    subtotal, tax, total = (amount_of(f.value) for f in fields if f.value is not None)
+    if subtotal is None or tax is None or total is None:
         return None
     return fields, (subtotal, tax, total)
 

@@ -12,12 +12,11 @@ none or several do, nothing is settled here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from itertools import product
 
 from .alignment import AlignedField, Group
-from .amounts import parse_amount
-from .checks import CENT, EXACT_DIGITS, SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES
+from .checks import SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES, amount_of, within_a_cent
 from .normalize import squash_key
 
 MAX_COMBINATIONS = 10_000
@@ -25,24 +24,7 @@ MAX_COMBINATIONS = 10_000
 
 
 def _amounts(field: AlignedField) -> list[tuple[Decimal, Group]]:
-    read = []
-    for group in field.groups:
-        try:
-            amount = parse_amount(group.value)
-        except ArithmeticError:
-            continue
-        if amount is not None and amount.is_finite():
-            read.append((amount, group))
-    return read
-
-
-def _adds_up(subtotal: Decimal, tax: Decimal, total: Decimal) -> bool:
-    with localcontext() as exact:
-        exact.prec = EXACT_DIGITS
-        try:
-            return abs(subtotal + tax - total) <= CENT
-        except ArithmeticError:
-            return False
+    return [(amount, group) for group in field.groups if (amount := amount_of(group.value)) is not None]
 
 
 def summed_readings(fields: Sequence[AlignedField]) -> dict[str, str]:
@@ -57,7 +39,7 @@ def summed_readings(fields: Sequence[AlignedField]) -> dict[str, str]:
     readings = [_amounts(role) for role in roles if role is not None]
     if any(not r for r in readings) or len(readings[0]) * len(readings[1]) * len(readings[2]) > MAX_COMBINATIONS:
         return {}
-    sums = {tuple(a for a, _ in combo) for combo in product(*readings) if _adds_up(*(a for a, _ in combo))}
+    sums = {tuple(a for a, _ in combo) for combo in product(*readings) if within_a_cent(*(a for a, _ in combo))}
     if len(sums) != 1:
         return {}
     confirmed = sums.pop()
