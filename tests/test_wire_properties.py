@@ -151,7 +151,8 @@ def mutations(draw: st.DrawFn, kind: str) -> tuple[dict[str, Any], tuple[Any, ..
     schema = exported(name)
     nodes = walk(data)
     kinds = {
-        "wrong_type": [(p, [] if isinstance(v, dict) else {}) for p, v in nodes],
+        # a null is left alone: `{}` is the other branch's type where a dict may be null (`formats`)
+        "wrong_type": [(p, [] if isinstance(v, dict) else {}) for p, v in nodes if v is not None],
         "out_of_range": [(p, None) for p, v in nodes if type(v) in (int, float)],
         "missing_required": [
             (p, k) for p, v in nodes if isinstance(v, dict) for k in schema_at(schema, data, p).get("required", [])

@@ -93,3 +93,23 @@ def test_a_value_printed_alike_every_time_is_never_inconsistent(words: list[str]
     """Property: however often a value is printed, copies read alike raise no issue."""
     line = " ".join(words)
     assert list(copy_issues(receipt(*[line] * copies), frozenset())) == []
+
+
+def test_a_copy_whose_words_ocr_glued_or_split_differently_still_agrees() -> None:
+    """Seed 6: `Co. KG` in the header, `Co.KG` in the footer after an amount; `&` has no key."""
+    glued = receipt("Scheibe Zorbach AG & Co. KG", "6.544,65€ Scheibe Zorbach AG & Co.KG", field="vendor")
+    assert list(copy_issues(glued, frozenset())) == []
+    split = receipt("Scheibe Zorbach AG & Co.KG", "Scheibe Zorbach AG & Co. KG", field="vendor")
+    assert list(copy_issues(split, frozenset())) == []
+
+
+def test_a_copy_read_far_less_surely_than_the_field_is_reported_low() -> None:
+    """Seed 6: the signature line's `Meuten-Lips` read at 0.24 against the field's words at 0.95."""
+    document = receipt("Aaliyah van der Meulen-Lips", "door Aaliyah van der Meuten-Lips")
+    page = document.pages[0]
+    unsure = [w.model_copy(update={"confidence": 0.24}) if w.text == "Meuten-Lips" else w for w in page.words]
+    document = document.model_copy(update={"pages": [page.model_copy(update={"words": unsure})]})
+    [issue] = copy_issues(document, frozenset())
+    assert (issue.severity, issue.suggested_value) == (Severity.LOW, "Aaliyah van der Meuten-Lips")
+    [as_sure] = copy_issues(receipt("Aaliyah van der Meulen-Lips", "door Aaliyah van der Meuten-Lips"), frozenset())
+    assert as_sure.severity is Severity.MEDIUM

@@ -10,7 +10,8 @@ from schemas.documents import OcrDocument, OcrField, OcrPage
 from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import IssueKind, Severity
 from worker.tasks.checks import rule_issues
-from worker.tasks.formats import Verdict, check_format, email_misread_fix
+from worker.tasks.emails import email_misread_fix
+from worker.tasks.formats import Verdict, check_format
 from worker.tasks.lexicon import COMMON, MIN_LETTERS, fix_words, is_known, misread_fix, word_counts
 
 
@@ -81,6 +82,8 @@ def test_fix_words_fixes_each_run_of_letters_and_keeps_the_rest() -> None:
     [
         ("sibille0l@trubin.de", "sibille01@trubin.de"),  # seed 3: a letter closes the local part's number
         ("jo.1O2@firma.de", "jo.102@firma.de"),
+        ("noemil3@perret.com", "noemi13@perret.com"),  # seed 4: a listed name, then `l` for `1`
+        ("davido3@shaw-stone.com", "david03@shaw-stone.com"),  # seed 5: `o` for `0`
         ("stephen84@exampie.net", "stephen84@example.net"),  # seed 1: a domain word misread
         ("a@shop.exampie.co.uk", "a@shop.example.co.uk"),
     ],
@@ -93,7 +96,10 @@ def test_an_address_ocr_misread_is_doubtful_likely_misread_with_the_fix(text: st
 @pytest.mark.parametrize(
     "text",
     [
-        "paulo12@gmail.com",  # letters before the number are the name's
+        "paulo12@gmail.com",  # letters before the number are the name's: `paulo` is listed
+        "daniel12@firma.de",  # `danie` is no listed name: the `l` is the name's
+        "noemi13@perret.com",  # read right
+        "alol7@firma.de",  # `alo` is too short to tell a name from a stem
         "exampie@example.net",  # the local part is a name: the lists are not asked
         "info@firma.exampie",  # nor is the top-level domain
         "billing@acme.example",
@@ -114,3 +120,10 @@ def test_analyze_flags_a_misread_address_for_review_with_the_fix() -> None:
     [issue] = rule_issues(request)
     assert (issue.field, issue.kind, issue.severity) == ("email", IssueKind.IMPLAUSIBLE_VALUE, Severity.MEDIUM)
     assert issue.suggested_value == "stephen84@example.net"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(LISTED), st.from_regex(r"[0-9]{1,4}", fullmatch=True))
+def test_a_listed_name_and_its_number_are_never_changed(name: str, number: str) -> None:
+    """The local part's name is listed: its last letter is its own, whatever digits follow."""
+    assert email_misread_fix(f"{name}{number}@firma.de") is None

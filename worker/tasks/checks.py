@@ -16,9 +16,11 @@ from schemas.results import Issue, IssueKind, Severity
 
 from .amounts import one_digit_fix
 from .copies import copy_issues
+from .cut_values import WordPlaces, continuation_issue
 from .decimal_marks import decimal_mark_issues
 from .formats import Verdict, check_format, is_checked, parse_amount
 from .normalize import squash_key
+from .printed_sums import SUM_CONCEPTS, printed_sum_fields, printed_tax_rate
 
 CENT = Decimal("0.01")
 EXACT_DIGITS = 2 * MAX_FIELD_VALUE + 8
@@ -88,7 +90,9 @@ def low_confidence_issues(document: OcrDocument, threshold: float) -> Iterator[I
         )
 
 
-def expected_field_issues(document: OcrDocument, expected: ExpectedField) -> Iterator[Issue]:
+def expected_field_issues(
+    document: OcrDocument, expected: ExpectedField, places: WordPlaces | None = None
+) -> Iterator[Issue]:
     """Required but missing, or present in the wrong format."""
     field = find_field(document, expected.name)
     if not has_value(field):
@@ -102,7 +106,11 @@ def expected_field_issues(document: OcrDocument, expected: ExpectedField) -> Ite
             )
         return
     assert field is not None and field.value is not None
-    if is_checked(expected.format):
+    if expected.format is FieldFormat.TEXT:
+        # words that continue it on the page say more than its ending: they are the suggestion
+        cut = continuation_issue(field, places or WordPlaces.of(document))
+        yield from [cut] if cut is not None else format_issues(field, expected.format)
+    elif is_checked(expected.format):
         yield from format_issues(field, expected.format)
 
 
@@ -165,9 +173,16 @@ def amount_of(text: str) -> Decimal | None:
     return amount if amount is not None and amount.is_finite() else None
 
 
-def _sum_roles(document: OcrDocument) -> tuple[list[OcrField], tuple[Decimal, Decimal, Decimal]] | None:
-    """The subtotal, tax and total fields and their amounts, when all three exist and parse."""
+def _sum_roles(
+    document: OcrDocument, printed: bool = False
+) -> tuple[list[OcrField], tuple[Decimal, Decimal, Decimal]] | None:
+    """The subtotal, tax and total fields and their amounts, when all three exist and parse; with
+    `printed`, a role the fields lack is the amount the page prints beside its label
+    (`printed_sums`)."""
     roles = [_role_field(document, names) for names in (SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES)]
+    if printed and None in roles:
+        on_page = printed_sum_fields(document)
+        roles = [f if f is not None else on_page.get(c) for f, c in zip(roles, SUM_CONCEPTS, strict=True)]
     fields = [f for f in roles if f is not None and f.value is not None]
     if len(fields) != len(roles):
         return None
@@ -194,11 +209,14 @@ def confirmed_amounts(document: OcrDocument) -> frozenset[str]:
     return frozenset(f.name for f in fields) if adds_up else frozenset()
 
 
-def misread_amounts(fields: list[OcrField], amounts: tuple[Decimal, Decimal, Decimal]) -> list[tuple[int, str]]:
+def misread_amounts(
+    fields: list[OcrField], amounts: tuple[Decimal, Decimal, Decimal], rate: Decimal | None = None
+) -> list[tuple[int, str]]:
     """Which of subtotal, tax and total (0, 1, 2) one misread digit would explain, each with its
     reading so fixed: the amount the other two determine (total − tax, total − subtotal,
     subtotal + tax), when `one_digit_fix` reaches it. A digit misread in the subtotal without a carry
-    is also one digit away in the total, so two can qualify; the sum cannot tell which."""
+    is also one digit away in the tax and the total it implies, so several can qualify; a printed
+    tax `rate` keeps those whose fixed subtotal and tax it fits (`fits_rate`), when any does."""
     subtotal, tax, total = amounts
     with localcontext() as exact:
         exact.prec = EXACT_DIGITS
@@ -206,25 +224,43 @@ def misread_amounts(fields: list[OcrField], amounts: tuple[Decimal, Decimal, Dec
             meant = (total - tax, total - subtotal, subtotal + tax)
         except ArithmeticError:
             return []
-    return [
+    found = [
         (role, fix)
         for role, (field, value) in enumerate(zip(fields, meant, strict=True))
         if field.value is not None and (fix := one_digit_fix(field.value, value)) is not None
     ]
+    if rate is None:
+        return found
+    fitting = [(role, fix) for role, fix in found if fits_rate(rate, *_fixed(amounts, role, meant[role])[:2])]
+    return fitting or found
+
+
+def _fixed(amounts: tuple[Decimal, Decimal, Decimal], role: int, value: Decimal) -> tuple[Decimal, ...]:
+    return tuple(value if i == role else amount for i, amount in enumerate(amounts))
+
+
+def fits_rate(rate: Decimal, subtotal: Decimal, tax: Decimal) -> bool:
+    """Whether the tax is the rate of the subtotal, rounded to the cent either way."""
+    with localcontext() as exact:
+        exact.prec = EXACT_DIGITS
+        try:
+            return abs(rate * subtotal - tax) <= CENT
+        except ArithmeticError:
+            return False
 
 
 def arithmetic_issues(document: OcrDocument) -> Iterator[Issue]:
     """subtotal + tax = total, within a cent, when all three fields exist and parse as amounts. An
     issue names each amount one misread digit explains (`misread_amounts`: `1.160,53` where the
     total says 1.100,53), with that digit fixed; when none is, the total, with the sum."""
-    roles = _sum_roles(document)
+    roles = _sum_roles(document, printed=True)
     if roles is None:
         return
     fields, (subtotal, tax, total) = roles
     expected = _sum_check(subtotal, tax, total)
     if expected is None:
         return
-    misread = misread_amounts(fields, (subtotal, tax, total))
+    misread = misread_amounts(fields, (subtotal, tax, total), printed_tax_rate(document))
     for role, fix in misread:
         field = fields[role]
         message = f"subtotal + tax = total holds when {field.name} reads {fix}: one digit misread"
@@ -263,8 +299,9 @@ def checked_names(request: AnalyzeRequest) -> frozenset[str]:
 def rule_issues(request: AnalyzeRequest) -> list[Issue]:
     document = request.document
     issues = list(low_confidence_issues(document, request.low_confidence))
+    places = WordPlaces.of(document)
     for expected in request.expected_fields:
-        issues.extend(expected_field_issues(document, expected))
+        issues.extend(expected_field_issues(document, expected, places))
     issues.extend(arithmetic_issues(document))
     issues.extend(decimal_mark_issues(document, amount_names(request)))
     issues.extend(copy_issues(document, checked_names(request)))

@@ -1,9 +1,10 @@
 """Format checks for `ExpectedField.format`, each delegated to the library made for that format.
 
 dates: dateparser (in `dates`); amounts, numbers and currencies: price-parser and babel (in
-`amounts`); IBANs: schwifty; phone numbers: phonenumbers; e-mail: email-validator, then pyspellchecker's word
-lists for what OCR misread in a valid address (`lexicon`). A field's
-language is unknown, so a value passes when it is valid in any common locale (`locales`).
+`amounts`); IBANs: schwifty; phone numbers: phonenumbers; e-mail: email-validator, then
+pyspellchecker's word lists for what OCR misread in a valid address (`emails`, `lexicon`); plain text:
+nameparser's joining words, for a value cut off (`cut_values`). A field's language is unknown, so a
+value passes when it is valid in any common locale (`locales`).
 
 A check answers valid, doubtful or invalid. Doubtful is a value that reads as one of the format
 only after a fix a reviewer should confirm (a date with day and month swapped, an implausible
@@ -22,7 +23,6 @@ from typing import TypeGuard
 from urllib.parse import urlsplit
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -30,8 +30,9 @@ from schwifty.exceptions import SchwiftyException
 from schemas.requests import FieldFormat
 
 from .amounts import is_currency, number_values, parse_amount, parse_number
+from .cut_values import cut_reason
 from .dates import read_date
-from .lexicon import fix_words
+from .emails import email_misread_fix, is_email
 from .locales import phone_regions, postal_code_patterns
 from .normalize import OCR_DIGIT_LOOKALIKES
 
@@ -81,35 +82,6 @@ def is_integer(text: str) -> bool:
 
 def is_percentage(text: str) -> bool:
     return is_number(text.strip().removesuffix("%"))
-
-
-def is_email(text: str) -> bool:
-    try:
-        validate_email(text.strip(), check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
-
-
-# A local part's closing number: a digit, then digits or letters OCR reads for digits (`sibille0l`).
-_CLOSING_NUMBER = re.compile(rf"\d[\d{re.escape(''.join(map(chr, OCR_DIGIT_LOOKALIKES)))}]*$")
-
-
-def email_misread_fix(text: str) -> str | None:
-    """The address as it most likely reads when OCR misread it (valid syntax, wrong address):
-    letters read for digits in the local part's closing number (`sibille0l` → `sibille01`; a
-    number never ends in a letter there, while `paulo12` keeps its `o`), and a domain word one
-    look-alike swap from a common word (`exampie.net` → `example.net`, `lexicon.misread_fix`); else
-    None. The local part's words are names, which the word lists mostly lack, so they are left
-    alone; domains are names too at times, and 10 of 12,975 Faker domain words of 12 locales
-    (`karner.at` → `kamer`) were taken for misreadings."""
-    local, at, domain = text.strip().rpartition("@")
-    number = _CLOSING_NUMBER.search(local)
-    if number is not None:
-        local = local[: number.start()] + number.group().translate(OCR_DIGIT_LOOKALIKES)
-    *names, top = domain.split(".")  # the top-level domain is no word
-    fixed = f"{local}{at}{'.'.join([*map(fix_words, names), top])}"
-    return fixed if fixed != text.strip() and is_email(fixed) else None
 
 
 def check_email(text: str) -> FormatCheck:
@@ -206,7 +178,15 @@ NUMERIC_FORMATS = frozenset(
 )  # fmt: skip
 
 
+def check_text(text: str) -> FormatCheck:
+    """Valid; doubtful, and likely misread, when the text ends as no value does (`cut_values`)."""
+    reason = cut_reason(text)
+    return VALID if reason is None else FormatCheck(Verdict.DOUBTFUL, reason, misread=True)
+
+
 def _plain_check(value: str, fmt: FieldFormat) -> FormatCheck:
+    if fmt is FieldFormat.TEXT:
+        return check_text(value)
     if fmt is FieldFormat.DATE:
         return check_date(value)
     if fmt is FieldFormat.PHONE:
@@ -279,7 +259,8 @@ def warm_up() -> None:
 
 
 def is_checked(fmt: FieldFormat | None) -> TypeGuard[FieldFormat]:
-    """Whether a field's declared format has a check: every format but plain text."""
+    """Whether a field's declared format has a check of validity: every format but plain text,
+    which any characters spell (its check, `check_text`, only says when one looks cut off)."""
     return fmt is not None and fmt is not FieldFormat.TEXT
 
 
