@@ -46,6 +46,7 @@ def test_a_value_ending_as_no_value_does_is_doubtful_and_likely_misread(value: s
         "-",  # a placeholder for no value
         "van",  # a value of one word is no cut name
         "rue de Noël",
+        "12,-",  # a price without cents, written out
     ],
 )
 def test_values_that_end_as_values_do_are_valid(value: str) -> None:
@@ -90,10 +91,18 @@ def test_the_words_that_continue_a_value_on_its_line_are_its_continuation() -> N
         word("w1", "e.V.", 170 + MAX_SPACING * 26 + 1, 400),  # a column gap away
         word("w1", "e.V.", 218, 281, y=140),  # on the next line
         word("w1", "Datum:", 218, 281),  # a label: another field's value follows it
+        word("w1", "Tel.", 218, 281),  # a label of the vocabulary, without a colon
+        word("w1", "€", 218, 281),  # a sign, a time, a number: a unit or another value
+        word("w1", "13:04", 218, 281),
     ],
 )
 def test_words_across_a_gap_on_another_line_or_labels_do_not_continue_it(after: OcrWord) -> None:
     document = vendor_page(after)
+    assert WordPlaces.of(document).continuation(document.fields[0]) == []
+
+
+def test_a_value_without_letters_has_no_continuation() -> None:
+    document = vendor_page(word("w1", "e.V.", 218, 281), value="4 764,19")
     assert WordPlaces.of(document).continuation(document.fields[0]) == []
 
 

@@ -7,10 +7,12 @@ or a conjunction (`Koster & van` for `Koster & van der Maes`), or on a separator
 address or description ends so. Which words join is nameparser's knowledge (the library made for
 people's names: its name prefixes and conjunctions, in many languages), not a list kept here.
 
-The page shows a cut too: the words that continue the value on its line, at no more than a word's
-spacing, and that no field holds (`WordPlaces.continuation`: `Baum` with `e.V.` beside it). On the
-evaluation's pages (seeds 1-5, 383 text fields read right) no such word followed a value read
-right, at up to three letter heights; column gaps and labels (`Datum:`) are wider or end in a colon.
+The page shows a cut too: the words with letters that continue a value with letters on its line,
+at no more than a word's spacing, and that no field holds and no label is
+(`WordPlaces.continuation`: `Baum` with `e.V.` beside it). A sign, a time or a number after a
+value is its unit or another value (`4 764,19` `€`, a date and its `13:04`), and a label starts
+another field. On the evaluation's pages (seeds 1-5, 383 text fields read right) no such word
+followed a value read right, at up to three letter heights: column gaps are wider.
 
 A joining word counts only in lower case, or in a value written all in capitals: capitalised, it
 can be a name of its own (`Thi Le`, `Wei Du`). Behind a comma it is a particle moved behind the
@@ -21,6 +23,7 @@ streets, cities and addresses of 14 locales, 98,000 values read right, were take
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -30,12 +33,15 @@ from schemas.common import MAX_FIELD_VALUE, MAX_WORD_REFS
 from schemas.documents import OcrDocument, OcrField, OcrPage, OcrWord
 from schemas.results import Issue, IssueKind, Severity
 
+from .label_vocabulary import vocabulary
+
 NOT_JOINING = frozenset({"bar", "bat", "st", "ste"})
 """nameparser's prefixes that also end a value as a noun or an abbreviation (`Sushi bar`, `Main st`)."""
 JOINING_WORDS = (frozenset(CONSTANTS.prefixes) | frozenset(CONSTANTS.conjunctions)) - NOT_JOINING
 SEPARATORS = ",;&+/-"
 """Marks that join a value's words, and so never close one."""
 LABEL_MARK = ":"
+WHOLE_PRICE = re.compile(r"\d[.,]-$")
 MAX_SPACING = 2.0
 """A gap between words of one run of text, in letter heights (a space is about half of one)."""
 
@@ -61,11 +67,22 @@ def cut_reason(value: str) -> str | None:
     text = value.strip()
     if not any(c.isalnum() for c in text):  # `-`, `/`: a placeholder for no value, not a cut one
         return None
+    if WHOLE_PRICE.search(text):  # `12,-`: a price without cents, written out in full
+        return None
     if text.endswith(LABEL_MARK):
         return LABEL_REASON
     if text[-1] in SEPARATORS or ends_joined(text):
         return CUT_REASON
     return None
+
+
+def has_letters(text: str) -> bool:
+    return any(c.isalpha() for c in text)
+
+
+def is_label(word: OcrWord) -> bool:
+    """A label printed before another value: closed by a colon, or one of the label vocabulary."""
+    return word.text.endswith(LABEL_MARK) or vocabulary().concept_of(word.text) is not None
 
 
 def is_beside(before: OcrWord, word: OcrWord) -> bool:
@@ -90,14 +107,16 @@ class WordPlaces:
         return cls(places, frozenset(w for f in document.fields for w in f.word_ids))
 
     def continuation(self, field: OcrField) -> list[OcrWord]:
-        """The words after the field's last word that continue its run of text: each beside the
-        one before (`is_beside`), held by no field and no label (a colon closes it)."""
-        if not field.word_ids or field.word_ids[-1] not in self.places:
+        """The words after the field's last word that continue its run of text, for a value with
+        letters: each beside the one before (`is_beside`), with letters (a currency sign, a time or
+        a number after a value is its unit or another value), and held by no field and no label
+        (one closed by a colon, or a label of the vocabulary: `Tel.`, `Datum`)."""
+        if not field.word_ids or field.word_ids[-1] not in self.places or not has_letters(field.value or ""):
             return []
         page, at = self.places[field.word_ids[-1]]
         run: list[OcrWord] = []
         for before, word in pairwise(page.words[at:]):
-            if word.id in self.claimed or word.text.endswith(LABEL_MARK) or not is_beside(before, word):
+            if word.id in self.claimed or is_label(word) or not has_letters(word.text) or not is_beside(before, word):
                 break
             run.append(word)
         return run
