@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.documents import OcrDocument, OcrField, OcrPage, OcrWord
@@ -109,3 +109,24 @@ def test_a_tax_rounded_from_its_rate_fits_it_and_one_a_cent_beyond_does_not(subt
     tax = (rate * subtotal).quantize(Decimal("0.01"))
     assert fits_rate(rate, subtotal, tax)
     assert not fits_rate(rate, subtotal, tax + Decimal("0.02"))
+
+
+@settings(deadline=None)
+@given(cents, cents, st.sampled_from(["subtotal", "tax", "total"]), st.booleans())
+def test_a_page_whose_printed_sum_holds_raises_no_issue_whichever_field_is_missing(
+    subtotal: Decimal, tax: Decimal, missing: str, comma: bool
+) -> None:
+    """Property: the amounts read beside their labels never contradict fields that add up with them."""
+
+    def printed(amount: Decimal) -> str:
+        text = f"{amount:,.2f}"
+        return text.replace(",", " ").replace(".", ",") if comma else text
+
+    lines = {
+        # a thousands space splits an amount into words, as OCR reads it (`4` `764,19`)
+        "subtotal": line(100, "Subtotal", *printed(subtotal).split()),
+        "tax": line(140, "VAT", *printed(tax).split()),
+        "total": line(180, "Total", *printed(subtotal + tax).split()),
+    }
+    fields = [field_of(role, words[1:]) for role, words in lines.items() if role != missing]
+    assert list(arithmetic_issues(page(*lines.values(), fields=fields))) == []
