@@ -14,7 +14,8 @@ from schemas.documents import OcrDocument, OcrField, OcrPage
 from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import IssueKind
 from worker.tasks.amounts import MAX_AMOUNT_DIGITS, one_digit_fix, parse_amount, parse_number
-from worker.tasks.checks import arithmetic_issues, rule_issues
+from worker.tasks.checks import rule_issues
+from worker.tasks.sum_check import arithmetic_issues
 
 
 @pytest.mark.parametrize(

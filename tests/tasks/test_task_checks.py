@@ -12,10 +12,11 @@ from schemas.decoding import Finding, FindingKind
 from schemas.documents import OcrDocument, OcrField, OcrPage
 from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import AnalyzeResult, Issue, IssueKind, IssueSource, Severity
-from worker.tasks import checks
+from worker.tasks import sum_check
 from worker.tasks.analyze import AnalyzeTask, finding_issue, needs_model, quality, without_repeats
 from worker.tasks.base import TaskContext
-from worker.tasks.checks import arithmetic_issues, rule_issues
+from worker.tasks.checks import rule_issues
+from worker.tasks.sum_check import arithmetic_issues, confirmed_amounts
 
 from .ocr_samples import NoEngine, invoice
 
@@ -138,7 +139,7 @@ async def test_a_sum_that_adds_up_to_the_cent_confirms_low_confidence_amounts(to
     request = AnalyzeRequest(document=document, low_confidence=0.6, use_llm=True)
     doubt = next(i for i in rule_issues(request) if i.kind is IssueKind.LOW_CONFIDENCE)
     assert doubt.field == "total" and (doubt.severity is Severity.LOW) is confirmed
-    assert checks.confirmed_amounts(document) == (frozenset({"subtotal", "tax", "total"}) if confirmed else frozenset())
+    assert confirmed_amounts(document) == (frozenset({"subtotal", "tax", "total"}) if confirmed else frozenset())
     if confirmed:
         result, ctx = await analyze_without_llm(request)  # NoEngine: a call would fail the test
         assert result.uncertain_fields == [] and ctx.usage.llm_calls == 0 and not result.needs_review
@@ -182,7 +183,7 @@ def test_llm_findings_the_format_libraries_or_the_sum_check_refute_are_dropped()
     document = invoice(total="119.00")  # 100.00 + 19.00 = 119.00: the three amounts confirm each other
     dates = [ExpectedField(name="invoice_date", format=FieldFormat.DATE)]
     request = AnalyzeRequest(document=document, expected_fields=dates)
-    confirmed = checks.confirmed_amounts(document)
+    confirmed = confirmed_amounts(document)
 
     def claim(field: str, kind: FindingKind) -> Finding:
         return Finding(field=field, kind=kind, severity=Severity.MEDIUM, words=[], suggestion=None)
@@ -211,7 +212,7 @@ def test_llm_findings_that_repeat_a_rule_issue_are_dropped() -> None:
 def test_any_decimal_a_parser_returns_is_added_exactly_and_never_crashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the default decimal context, 29+ digits made `quantize` raise InvalidOperation (an
     `internal` job). The sum check holds for any Decimal, whatever the amount parser accepts."""
-    monkeypatch.setattr(checks, "parse_amount", Decimal)  # every numeric string, NaN and exponents included
+    monkeypatch.setattr(sum_check, "parse_amount", Decimal)  # every numeric string, NaN and exponents included
     big = "9" * 29
     [issue] = arithmetic_issues(fields_document(subtotal=f"{big}.00", tax="1.00", total="0"))
     assert issue.suggested_value == f"1{'0' * 29}.00" and issue.suggested_value in issue.message

@@ -10,7 +10,16 @@ from schemas.documents import OcrDocument, OcrField, OcrPage, OcrWord
 from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import Issue, IssueKind, Severity
 from worker.tasks.checks import rule_issues
-from worker.tasks.cut_values import CUT_REASON, JOINING_WORDS, LABEL_REASON, MAX_SPACING, WordPlaces, cut_reason
+from worker.tasks.cut_values import (
+    CUT_REASON,
+    JOINING_WORDS,
+    LABEL_REASON,
+    MAX_SPACING,
+    SIGN_REASON,
+    WordPlaces,
+    cut_reason,
+    without_number_sign,
+)
 from worker.tasks.formats import Verdict, check_format
 
 
@@ -52,6 +61,46 @@ def test_a_value_ending_as_no_value_does_is_doubtful_and_likely_misread(value: s
 def test_values_that_end_as_values_do_are_valid(value: str) -> None:
     assert cut_reason(value) is None
     assert check_format(value, FieldFormat.TEXT).verdict is Verdict.VALID
+
+
+@pytest.mark.parametrize(
+    ("value", "unsigned"),
+    [
+        ("n2A85577-2019", "A85577-2019"),  # seed 1: RapidOCR read `n°` glued to the number as `n2`
+        ("m2A85577-2019", "A85577-2019"),  # and as `m2` on the same page at level 3
+        ("n°562044387", "562044387"),
+        ("No.12345", "12345"),
+        ("Nr.A1", "A1"),
+    ],
+)
+def test_a_number_sign_glued_to_an_identifier_is_a_label_read_into_it(value: str, unsigned: str) -> None:
+    assert without_number_sign(value) == unsigned
+    check = check_format(value, FieldFormat.TEXT)
+    assert (check.verdict, check.reason, check.misread) == (Verdict.DOUBTFUL, SIGN_REASON, True)
+    assert check.suggestion == unsigned
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "N2A85577",  # capital N before a digit: an identifier of its own
+        "n2",  # nothing follows the sign
+        "m2 Fläche",  # square metres before a word
+        "No. 5 Avenue",  # a sign with a space is printed text, not glued
+        "Nora Smith",
+        "nr.5",  # one digit: too little to call an identifier
+    ],
+)
+def test_values_without_a_glued_number_sign_keep_their_start(value: str) -> None:
+    assert without_number_sign(value) is None
+
+
+SIGNS = ["n°", "nº", "N°", "n2", "m2", "No.", "Nr."]
+
+
+@given(st.from_regex(r"[A-Z][A-Z0-9-]{0,8}[0-9]", fullmatch=True), st.sampled_from(SIGNS))
+def test_the_suggestion_is_the_identifier_the_sign_was_glued_to(identifier: str, sign: str) -> None:
+    assert without_number_sign(sign + identifier) == identifier
 
 
 NAMES = st.lists(st.from_regex(r"[A-Z][a-z]{1,10}", fullmatch=True), min_size=1, max_size=4).map(" ".join)

@@ -9,7 +9,7 @@ from schemas.documents import OcrDocument, OcrField, OcrPage
 from schemas.requests import AnalyzeRequest
 from schemas.results import IssueKind, Severity
 from worker.tasks.checks import rule_issues
-from worker.tasks.decimal_marks import decimal_mark_issues, document_language, language_marks
+from worker.tasks.decimal_marks import currency_marks, decimal_mark_issues, document_language, language_marks
 
 from .ocr_samples import word
 
@@ -86,6 +86,27 @@ def test_language_marks_come_from_cldr_and_skip_languages_written_both_ways() ->
     marks = language_marks()
     assert marks["fr"] == marks["nl"] == "," and marks["en"] == "."
     assert "de" not in marks  # de_CH writes a decimal point
+
+
+GERMAN = ("Datum", "Zwischensumme", "MwSt.", "Gesamt")
+
+
+def test_a_language_written_both_ways_takes_the_mark_of_the_currency_it_prints() -> None:
+    """Seed 9: RapidOCR read four of a German receipt's eight amounts with a point, the subtotal
+    among them; with `€` printed, German is written as in Germany and Austria."""
+    points = ("13,41", "32,72", "195.66", "121.52", "131.80")
+    in_euro = receipt(GERMAN, ("495.11", "39,61", "534,72€"), points)
+    assert [(i.field, i.suggested_value) for i in decimal_mark_issues(in_euro, AMOUNTS)] == [("subtotal", "495,11")]
+    in_francs = receipt(GERMAN, ("495.11", "39,61", "534,72 CHF"), points)
+    assert [i.field for i in decimal_mark_issues(in_francs, AMOUNTS)] == ["tax", "total"]  # Swiss German: points
+    unpriced = receipt(GERMAN, ("495.11", "39,61", "534,72"), points)
+    assert list(decimal_mark_issues(unpriced, AMOUNTS)) == []  # a tie, and no currency to tell
+
+
+def test_currency_marks_come_from_cldr() -> None:
+    marks = currency_marks()
+    assert marks["de", "€"] == marks["de", "eur"] == marks["es", "€"] == ","
+    assert marks["de", "chf"] == marks["es", "$"] == "."
 
 
 amounts = st.integers(0, 10**7).map(lambda c: f"{c // 100}.{c % 100:02d}")

@@ -84,6 +84,7 @@ def test_fix_words_fixes_each_run_of_letters_and_keeps_the_rest() -> None:
         ("jo.1O2@firma.de", "jo.102@firma.de"),
         ("noemil3@perret.com", "noemi13@perret.com"),  # seed 4: a listed name, then `l` for `1`
         ("davido3@shaw-stone.com", "david03@shaw-stone.com"),  # seed 5: `o` for `0`
+        ("fobinS6@example.net", "fobin56@example.net"),  # seed 9: a capital after small letters, `S` for `5`
         ("stephen84@exampie.net", "stephen84@example.net"),  # seed 1: a domain word misread
         ("a@shop.exampie.co.uk", "a@shop.example.co.uk"),
     ],
@@ -99,6 +100,7 @@ def test_an_address_ocr_misread_is_doubtful_likely_misread_with_the_fix(text: st
         "paulo12@gmail.com",  # letters before the number are the name's: `paulo` is listed
         "daniel12@firma.de",  # `danie` is no listed name: the `l` is the name's
         "noemi13@perret.com",  # read right
+        "JohnS6@firma.de",  # a name in capitals and small letters may end on a capital
         "alol7@firma.de",  # `alo` is too short to tell a name from a stem
         "exampie@example.net",  # the local part is a name: the lists are not asked
         "info@firma.exampie",  # nor is the top-level domain

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from schemas.documents import OcrDocument, OcrField, OcrPage, OcrWord
 from schemas.results import IssueKind
-from worker.tasks.checks import arithmetic_issues, fits_rate
 from worker.tasks.printed_sums import printed_sum_fields, printed_tax_rate
+from worker.tasks.sum_check import arithmetic_issues, fits_rate
 
 
 def line(y: float, *texts: str) -> list[OcrWord]:

@@ -70,7 +70,7 @@ def parse_number(text: str) -> Decimal | None:
     return values[0] if values else None
 
 
-def _find_currency(text: str) -> str | None:
+def find_currency(text: str) -> str | None:
     """The currency price-parser sees in the text, as printed; it knows 'kr' but not 'Kr'."""
     for variant in (text, text.lower()):
         currency = Price.fromstring(variant).currency
@@ -81,7 +81,7 @@ def _find_currency(text: str) -> str | None:
 
 
 def _without_currency(text: str) -> str:
-    currency = _find_currency(text)
+    currency = find_currency(text)
     if currency is None:
         return text
     before, _, after = text.partition(currency)
@@ -112,7 +112,7 @@ def is_currency(text: str) -> bool:
         return False
     if bare.upper() in _iso_codes() or bare in currency_symbols():
         return True
-    found = _find_currency(bare)
+    found = find_currency(bare)
     return found is not None and found.rstrip(".").casefold() == bare.rstrip(".").casefold()
 
 

@@ -43,7 +43,7 @@ from schemas.tasks import SPECS
 
 from ..engine import Messages
 from .base import TaskBase, TaskContext
-from .checks import confirmed_amounts, find_field, has_value, is_low_confidence, rule_issues, word_confidences
+from .checks import confirmations, find_field, has_value, is_low_confidence, rule_issues, word_confidences
 from .chunking import parts_that_fit
 from .formats import is_checked, is_valid
 from .grounding import ask, chat, document_word_ids, known_ids, require_known
@@ -109,8 +109,8 @@ def is_optional(request: AnalyzeRequest, name: str | None) -> bool:
     return any(not e.required and squash_key(e.name) == key for e in request.expected_fields)
 
 
-AMOUNT_CLAIMS = frozenset({FindingKind.INCONSISTENT, FindingKind.IMPLAUSIBLE_VALUE, FindingKind.FORMAT_ERROR})
-"""What the model may claim of an amount that the sum check confirms, and cannot be right about."""
+VALUE_CLAIMS = frozenset({FindingKind.INCONSISTENT, FindingKind.IMPLAUSIBLE_VALUE, FindingKind.FORMAT_ERROR})
+"""What the model may claim of a value the page confirms, and cannot be right about."""
 
 
 def declared_format(request: AnalyzeRequest, name: str) -> FieldFormat | None:
@@ -124,15 +124,16 @@ def is_contradicted(
     """A claim the request itself refutes: a field with a value, or one declared optional, reported
     missing; any other claim about a field without a value (there is no value to be wrong); a format
     error in a value valid in its declared format (the format's own library decides that, not the
-    model); a wrong amount among a subtotal, tax and total that add up to the cent
-    (`checks.confirmed_amounts`). A finding about the document as a whole (no field) stands."""
+    model); a wrong value the page confirms: a subtotal, tax and total that add up to the cent, an
+    item count its priced lines confirm (`checks.confirmations`). A finding about the document as a
+    whole (no field) stands."""
     if finding.kind is FindingKind.MISSING_FIELD:
         return has_value(field) or is_optional(request, finding.field)
     if finding.field is None:
         return False
     if field is None or field.value is None or not has_value(field):
         return True
-    if field.name in confirmed and finding.kind in AMOUNT_CLAIMS:
+    if field.name in confirmed and finding.kind in VALUE_CLAIMS:
         return True
     fmt = declared_format(request, field.name)
     return finding.kind is FindingKind.FORMAT_ERROR and is_checked(fmt) and is_valid(field.value, fmt)
@@ -196,7 +197,7 @@ async def llm_issues(request: AnalyzeRequest, rules: list[Issue], ctx: TaskConte
     names = field_names(request)
     known_words = set(document_word_ids(request.document))
     offered = rule_suggestions(rules)
-    confirmed = confirmed_amounts(request.document)
+    confirmed = frozenset(confirmations(request.document))
     issues = []
     for part in await parts_that_fit(request.document, build, ctx.engine):
         answer = await ask(ctx, part.messages, part.schema, AnalyzeDecoding)
@@ -267,7 +268,7 @@ def summarise(request: AnalyzeRequest, issues: list[Issue]) -> AnalyzeResult:
     document = request.document
     confidences = word_confidences(document)
     doubtful = {i.field for i in issues if i.severity is not Severity.LOW and i.field is not None}
-    confirmed = confirmed_amounts(document)
+    confirmed = confirmations(document)
     doubtful |= {
         f.name
         for f in document.fields

@@ -1,10 +1,12 @@
-"""A text value cut short by the field reader, or a label read as it.
+"""A text value cut short by the field reader, or a label read as it or into it.
 
 A field reader takes a value's words up to a line end, a column gap or the next label. Stopped too
 early, it leaves the value ending on a word that joins it to the words left behind, a name particle
 or a conjunction (`Koster & van` for `Koster & van der Maes`), or on a separator (`Reuter e.G,`,
 `Sullivan,`). Given the wrong words, it returns a label (`Name:`, misread `compiet:`). No name,
-address or description ends so. Which words join is nameparser's knowledge (the library made for
+address or description ends so. Given one word too many, it keeps the number sign that OCR glued
+to an identifier (`Facture n°A85577`, read `n2A85577` or `m2A85577`: a degree sign looks like a
+2): the value without the sign is the suggestion. Which words join is nameparser's knowledge (the library made for
 people's names: its name prefixes and conjunctions, in many languages), not a list kept here.
 
 The page shows a cut too: the words with letters that continue a value with letters on its line,
@@ -41,6 +43,9 @@ JOINING_WORDS = (frozenset(CONSTANTS.prefixes) | frozenset(CONSTANTS.conjunction
 SEPARATORS = ",;&+/-"
 """Marks that join a value's words, and so never close one."""
 LABEL_MARK = ":"
+GLUED_NUMBER_SIGN = re.compile(r"^(?:[Nn][°º]|[nm]2|[Nn][or]\.)(?=[A-Z0-9][A-Z0-9./-]*\d)")
+"""`n°`, `No.`, `Nr.` glued to an identifier of capitals and digits, or `n°` as OCR misreads it
+(`n2`, `m2`); lower case where a digit stands for `°`, since `N2A…` can be an identifier itself."""
 WHOLE_PRICE = re.compile(r"\d[.,]-$")
 MAX_SPACING = 2.0
 """A gap between words of one run of text, in letter heights (a space is about half of one)."""
@@ -48,6 +53,7 @@ MAX_SPACING = 2.0
 CUT_REASON = "the value ends on a word or mark that joins it to more: its end was likely cut off"
 CONTINUED_REASON = "the words that continue the value on its line belong to no field: it was likely cut off"
 LABEL_REASON = "the value ends with a colon, as a label does: the label was likely read as the value"
+SIGN_REASON = "the value starts with a number sign (n°, No.) glued to it: its label was likely read into the value"
 
 
 def ends_joined(value: str) -> bool:
@@ -74,6 +80,14 @@ def cut_reason(value: str) -> str | None:
     if text[-1] in SEPARATORS or ends_joined(text):
         return CUT_REASON
     return None
+
+
+def without_number_sign(value: str) -> str | None:
+    """The value without the number sign glued to its start (`n2A85577-2019` → `A85577-2019`);
+    None when none is."""
+    text = value.strip()
+    sign = GLUED_NUMBER_SIGN.match(text)
+    return text[sign.end() :] if sign else None
 
 
 def has_letters(text: str) -> bool:

@@ -11,7 +11,9 @@ number. Where the page's amounts mix both marks, the document says which one it 
   `4.266,58`, `426,66`, `4.693,24` right: seed 4 of the evaluation);
 - else its language, read from the labels it prints (`Sous-total`, `TVA` are French), when every
   common locale of that language writes the same mark (CLDR via babel: French, Dutch ','; English
-  '.'; German and Spanish are written both ways);
+  '.'; German and Spanish are written both ways), or every one whose currency the page prints does
+  (German with `€`: ',', as in Germany and Austria; with `CHF`: '.'; Spanish with `€`: ','). RapidOCR
+  read four of a German receipt's eight amounts with a point, `495.11` among them (seed 9);
 - else the mark most of its amounts use (`MARK_MAJORITY`).
 
 A page that uses one mark throughout is left alone: an English invoice from Germany may print
@@ -25,11 +27,12 @@ from collections.abc import Iterator
 from functools import cache
 
 from babel import Locale
+from babel.numbers import get_territory_currencies
 
 from schemas.documents import OcrDocument
 from schemas.results import Issue, IssueKind, Severity
 
-from .amounts import decimal_mark
+from .amounts import decimal_mark, find_currency, is_currency
 from .label_vocabulary import vocabulary
 from .labels import phrase_index, printed_labels
 from .locales import COMMON_LOCALES
@@ -52,6 +55,34 @@ def language_marks() -> dict[str, str]:
         locale = Locale.parse(name)
         marks.setdefault(locale.language, set()).add(locale.number_symbols["latn"]["decimal"])
     return {language: next(iter(m)) for language, m in marks.items() if len(m) == 1}
+
+
+@cache
+def currency_marks() -> dict[tuple[str, str], str]:
+    """(language, a currency as printed: its symbol or ISO code, case-folded) → the decimal mark every
+    common locale of that language that pays in that currency writes (no entry when they differ)."""
+    marks: dict[tuple[str, str], set[str]] = {}
+    for name in COMMON_LOCALES:
+        locale = Locale.parse(name)
+        mark = locale.number_symbols["latn"]["decimal"]
+        for code in get_territory_currencies(locale.territory) if locale.territory else ():
+            for printed in {code, locale.currency_symbols.get(code, code)}:
+                marks.setdefault((locale.language, printed.casefold()), set()).add(mark)
+    return {key: next(iter(m)) for key, m in marks.items() if len(m) == 1}
+
+
+def language_mark(document: OcrDocument) -> str | None:
+    """The decimal mark the document's language writes: in all its common locales, or in all those
+    whose currency the document prints, when they agree."""
+    language = document_language(document)
+    if language is None:
+        return None
+    if language in (marks_by_language := language_marks()):
+        return marks_by_language[language]
+    money = [w.text for p in document.pages for w in p.words if decimal_mark(w.text) or is_currency(w.text)]
+    printed = {c.casefold() for text in money if (c := find_currency(text)) is not None}
+    by_currency = {currency_marks().get((language, currency)) for currency in printed}
+    return by_currency.pop() if len(by_currency) == 1 else None
 
 
 def document_language(document: OcrDocument) -> str | None:
@@ -89,9 +120,8 @@ def document_mark(document: OcrDocument) -> str | None:
     stated = {m for p in document.pages for w in p.words if (m := grouped_decimal_mark(w.text)) is not None}
     if len(stated) == 1:
         return stated.pop()
-    language = document_language(document)
-    if language is not None and language in (marks_by_language := language_marks()):
-        return marks_by_language[language]
+    if (mark_of_language := language_mark(document)) is not None:
+        return mark_of_language
     (mark, count), (_, other) = marks.most_common(2)
     return mark if count >= MARK_MAJORITY and count >= MARK_MAJORITY * other else None
 

@@ -30,9 +30,11 @@ from schwifty.exceptions import SchwiftyException
 from schemas.requests import FieldFormat
 
 from .amounts import is_currency, number_values, parse_amount, parse_number
-from .cut_values import cut_reason
+from .cut_values import SIGN_REASON, cut_reason, without_number_sign
 from .dates import read_date
 from .emails import email_misread_fix, is_email
+from .letter_digits import REASON as LETTER_REASON
+from .letter_digits import letter_fix
 from .locales import phone_regions, postal_code_patterns
 from .normalize import OCR_DIGIT_LOOKALIKES
 
@@ -156,7 +158,9 @@ def check_date(text: str) -> FormatCheck:
     reading = read_date(text)
     if reading is None:
         return INVALID
-    return VALID if reading.doubt is None else FormatCheck(Verdict.DOUBTFUL, reading.doubt, reading.suggestion)
+    if reading.doubt is None:
+        return VALID
+    return FormatCheck(Verdict.DOUBTFUL, reading.doubt, reading.suggestion, misread=reading.misread)
 
 
 VALIDATORS: dict[FieldFormat, Callable[[str], bool]] = {
@@ -179,9 +183,17 @@ NUMERIC_FORMATS = frozenset(
 
 
 def check_text(text: str) -> FormatCheck:
-    """Valid; doubtful, and likely misread, when the text ends as no value does (`cut_values`)."""
+    """Valid; doubtful, and likely misread, when the text ends as no value does or starts with a
+    number sign glued to it, the value without it suggested (`cut_values`), or when a word of
+    letters holds a digit OCR read for a letter, the letter suggested (`letter_digits`)."""
     reason = cut_reason(text)
-    return VALID if reason is None else FormatCheck(Verdict.DOUBTFUL, reason, misread=True)
+    if reason is not None:
+        return FormatCheck(Verdict.DOUBTFUL, reason, misread=True)
+    unsigned = without_number_sign(text)
+    if unsigned is not None:
+        return FormatCheck(Verdict.DOUBTFUL, SIGN_REASON, unsigned, misread=True)
+    lettered = letter_fix(text)
+    return VALID if lettered is None else FormatCheck(Verdict.DOUBTFUL, LETTER_REASON, lettered, misread=True)
 
 
 def _plain_check(value: str, fmt: FieldFormat) -> FormatCheck:

@@ -16,8 +16,8 @@ from decimal import Decimal
 from itertools import product
 
 from .alignment import AlignedField, Group
-from .checks import SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES, amount_of, within_a_cent
 from .normalize import squash_key
+from .sum_check import SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES, amount_of, within_a_cent
 
 MAX_COMBINATIONS = 10_000
 """Combinations of readings tried at the most (passes × passes × passes): beyond, nothing is settled."""
