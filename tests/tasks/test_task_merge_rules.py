@@ -173,6 +173,25 @@ async def test_a_reading_valid_in_the_fields_format_wins_without_the_model(
     assert without.fields[0].value != expected  # the vote alone would have kept the invalid reading
 
 
+@pytest.mark.parametrize(
+    ("readings", "expected", "method"),
+    [
+        # seed 4: the crop pass re-read the cut name from the cut name's box, outvoting the whole one
+        (["Koster & van", "Koster & van", "Koster & van der Maes"], "Koster & van der Maes", MergeMethod.VOTE),
+        (["n2A85577-2019", "n2A85577-2019", "A85577-2019"], "A85577-2019", MergeMethod.VOTE),  # a sign read into it
+        # look-alikes agree, and the group is spelt as text is (seed 10: RapidOCR's `0irschot`)
+        (["Stichting van 0irschot", "Stichting van Oirschot"], "Stichting van Oirschot", MergeMethod.UNANIMOUS),
+    ],
+)
+async def test_a_text_reading_cut_off_or_misread_loses_to_the_only_one_that_is_not(
+    readings: list[str], expected: str, method: MergeMethod
+) -> None:
+    """A field without a format is text: `formats.check_text` is its format check."""
+    fields = [[OcrField(name="vendor", value=v, confidence=0.95 - 0.1 * n)] for n, v in enumerate(readings)]
+    result, calls = await merge(MergeRequest(passes=passes(fields), use_llm=False))
+    assert (only(result).value, only(result).method, calls) == (expected, method, 0)
+
+
 def test_the_format_settles_nothing_when_several_or_no_readings_are_valid() -> None:
     both = [[OcrField(name="f", value=v, confidence=0.9)] for v in ("12.03.2024", "13.03.2024")]
     none = [[OcrField(name="f", value=v, confidence=0.9)] for v in ("12.O3.2O2x", "13 Mak")]

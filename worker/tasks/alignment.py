@@ -17,7 +17,10 @@ Definitions the merge task relies on:
 - `format_winner`: with the field's format in the request (`formats`), the only group whose reading
   is valid in it, when the others' are not (`25 Mai 2021` against `25 Mak 2021`); within a group, a
   valid spelling is preferred to an invalid one (`SM4A 0HF` over `SM4A OHF`, which agree as
-  look-alikes). A reading that is not a date is not the date, however many passes read it.
+  look-alikes). A reading that is not a date is not the date, however many passes read it. A field
+  without a format is text, and a text reading cut off or misread as no text reads (`Koster & van`,
+  `n2A85577`, `0irschot`: `formats.check_text`) loses to the only one that is not: on seed 4, the
+  crop pass re-read the cut name from the cut name's box, and two cut readings outvoted the whole one.
 - `clear`: the heaviest group weighs at least twice the runner-up and at least half of all votes.
 - Otherwise the field is a *conflict*: the LLM, or the plain weighted vote, settles it.
 
@@ -35,7 +38,7 @@ from rapidfuzz import fuzz
 
 from schemas.requests import FieldFormat, MergePass
 
-from .formats import is_checked, is_valid
+from .formats import is_valid
 from .normalize import OCR_DIGIT_LOOKALIKES, OCR_LETTER_PAIRS, squash_key, strip_accents
 
 DEFAULT_WEIGHT = 0.5
@@ -100,9 +103,11 @@ class AlignedField:
 
     @property
     def format_winner(self) -> str | None:
-        """The only group's reading valid in the field's format, when the others' are not."""
-        fmt = self.format
-        if not is_checked(fmt) or len(self.groups) < 2:
+        """The only group's reading valid in the field's format, when the others' are not. A field
+        without one is text, whose check says when a reading was cut off or misread as no text is
+        (`formats.check_text`: `Koster & van` against `Koster & van der Maes`)."""
+        fmt = self.format or FieldFormat.TEXT
+        if len(self.groups) < 2:
             return None
         valid = [g.value for g in self.groups if is_valid(g.value, fmt)]
         return valid[0] if len(valid) == 1 else None
@@ -132,12 +137,12 @@ def _pass_votes(merge_pass: MergePass, wanted: dict[str, str] | None) -> dict[st
 
 
 def _group(votes: list[Vote], fmt: FieldFormat | None = None) -> tuple[Group, ...]:
-    """Agreeing votes grouped. A group's spelling is one valid in `fmt` if any is (`SM4A 0HF` over
-    `SM4A OHF`), then the one its most confident vote read (ties: more weight, the smaller string):
-    spellings that agree up to look-alikes differ in single characters, which the surest reader
-    tells best, and two passes of one engine (a page and its crop) repeat that engine's misreading
-    (`Abduimouth` read twice by Tesseract against `Abdulmouth` read once by RapidOCR), so their
-    summed weight says little."""
+    """Agreeing votes grouped. A group's spelling is one valid in `fmt` (plain text without one) if
+    any is (`SM4A 0HF` over `SM4A OHF`, `Oirschot` over `0irschot`), then the one its most
+    confident vote read (ties: more weight, the smaller string): spellings that agree up to
+    look-alikes differ in single characters, which the surest reader tells best, and two passes of
+    one engine (a page and its crop) repeat that engine's misreading (`Abduimouth` read twice by
+    Tesseract against `Abdulmouth` read once by RapidOCR), so their summed weight says little."""
     by_key: dict[str, list[Vote]] = {}
     for vote in sorted(votes, key=lambda v: v.source):
         by_key.setdefault(comparison_key(vote.value), []).append(vote)
@@ -146,7 +151,7 @@ def _group(votes: list[Vote], fmt: FieldFormat | None = None) -> tuple[Group, ..
         spellings = {v.value for v in members}
         weight = {s: math.fsum(v.weight for v in members if v.value == s) for s in spellings}
         surest = {s: max(v.weight for v in members if v.value == s) for s in spellings}
-        invalid = {s: is_checked(fmt) and not is_valid(s, fmt) for s in spellings}
+        invalid = {s: not is_valid(s, fmt or FieldFormat.TEXT) for s in spellings}
         value = min(spellings, key=lambda s: (invalid[s], -surest[s], -weight[s], s))
         groups.append(Group(key, value, tuple(members)))
     return tuple(sorted(groups, key=lambda g: (-g.weight, g.value)))
