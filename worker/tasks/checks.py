@@ -17,6 +17,7 @@ from .accents import accent_issue
 from .copies import copy_issues
 from .cut_values import WordPlaces, continuation_issue
 from .decimal_marks import decimal_mark_issues, document_language
+from .email_names import email_name_issue
 from .formats import Verdict, check_format, is_checked
 from .glued_names import glued_name_issue
 from .item_counts import confirmed_counts
@@ -98,7 +99,10 @@ def expected_field_issues(
             found = [i for i in (accent_issue(field, language), glued_name_issue(field)) if i is not None][:1]
         yield from found
     elif is_checked(expected.format):
-        yield from format_issues(field, expected.format)
+        found = list(format_issues(field, expected.format))
+        if not found and expected.format is FieldFormat.EMAIL:  # a valid address may misspell a name
+            found = [i for i in (email_name_issue(document, field),) if i is not None]
+        yield from found
 
 
 def format_issues(field: OcrField, fmt: FieldFormat) -> Iterator[Issue]:
