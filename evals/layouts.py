@@ -19,6 +19,7 @@ from functools import lru_cache
 from faker import Faker
 from PIL import Image, ImageFont
 
+from evals.addresses import person_email, vendor_email
 from evals.canvas import Box, Canvas, TruthField, TruthWord, font, union
 from evals.printed_labels import (
     FORM_LABELS,
@@ -101,7 +102,7 @@ def _invoice(c: Canvas, fake: Faker, rng: random.Random, t: int) -> None:
         box = c.pair(totals_x, line_y, label, (printed, value), (reg, bold), name, right, "r")
         if t == 1 and printed == value:
             c.text(box[0] - reg.getlength("  "), line_y, "EUR", reg, align="r")
-    _invoice_footer(c, fake, rng, (t, size, left, (y + 40) if v.two_column else 1540 + dy), (reg, bold))
+    _invoice_footer(c, fake, rng, vendor, (t, size, left, (y + 40) if v.two_column else 1540 + dy), (reg, bold))
     if v.repeated:
         c.text(620 + dx, 1490 + dy, vendor, bold, align="c")  # the vendor again, in the footer
         for name in ("vendor", "subtotal", "total"):
@@ -112,6 +113,7 @@ def _invoice_footer(
     c: Canvas,
     fake: Faker,
     rng: random.Random,
+    vendor: str,
     at: tuple[int, int, int, float],
     fonts: tuple[ImageFont.FreeTypeFont, ...],
 ) -> None:
@@ -122,7 +124,7 @@ def _invoice_footer(
     iban = fake.iban()
     foot = (
         (lab[5], " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)), "iban"),
-        (lab[6], fake.company_email(), "email"),
+        (lab[6], vendor_email(fake.company_email(), vendor), "email"),
         (lab[7], phone(rng, v.locale), "phone"),
     )
     rows = ((0, 0), (0, 1), (0, 2)) if t != 1 or v.two_column else ((1, 0), (0, 1), (0, 0))  # (column, row)
@@ -214,10 +216,11 @@ def _form(c: Canvas, fake: Faker, rng: random.Random, t: int) -> None:
     reg, bold, small = font(family, size), font(family, size, True), font(family, size * 3 // 4)
     dx, dy, v = rng.randint(-30, 30), rng.randint(-30, 30), c.variant
     labels, (titles, signed_on, signed_by) = FORM_LABELS[language(v.locale)][t], FORM_WORDS[language(v.locale)]
+    name = fake.name()
     values = (
-        fake.name(),
+        name,
         format_day(_day(rng, date(1940, 1, 1), 60 * 365), v.locale, rng, date_format),
-        fake.email(),
+        person_email(fake.email(), name),
         phone(rng, v.locale),
         fake.street_address(),
         fake.postcode(),

@@ -39,6 +39,8 @@ def issue_for(address: str, *printed: str) -> Issue | None:
         ("siblle01@trubin.de", ("Sibille", "Trubin"), "sibille01@trubin.de"),  # seed 3: a letter lost
         ("slexandria87@peron.com", ("Alexandria", "Peron"), "alexandria87@peron.com"),  # seed 1: one changed
         ("rscheel@schiosser.de", ("Schuster",), None),  # too far from the printed name
+        ("bibineso5@example.net", ("Bibi", "Scheffers-van", "Nes"), "bibines05@example.net"),  # seed 1: 0 as o
+        ("paulo12@example.com", ("Paul", "Smith"), None),  # Paulo is a name of the lists
     ],
 )
 def test_an_address_one_slip_from_a_printed_name_is_fixed_to_it(

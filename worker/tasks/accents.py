@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 
 from schemas.documents import OcrField
-from schemas.results import Issue, IssueKind, Severity
+from schemas.results import Issue
+
+from .fixes import misread_issue
 
 LANGUAGE = "fr"
 CONSONANT_GROUP = r"(?:[bcdfgkptv][rl]|[bcdfghjklmnpqrstvwxz]{1,2})"
@@ -39,11 +41,4 @@ def accent_issue(field: OcrField, language: str | None) -> Issue | None:
     French document whose value breaks the rule; None otherwise."""
     if language != LANGUAGE or field.value is None or (fixed := grave_fix(field.value)) is None:
         return None
-    return Issue(
-        field=field.name,
-        kind=IssueKind.IMPLAUSIBLE_VALUE,
-        severity=Severity.MEDIUM,
-        message=REASON,
-        word_ids=field.word_ids,
-        suggested_value=fixed,
-    )
+    return misread_issue(field, REASON, fixed)

@@ -32,8 +32,10 @@ from schemas.documents import OcrDocument, OcrField
 from schemas.results import Issue, IssueKind, Severity
 
 from .alignment import comparison_key
+from .emails import NAME_THEN_NUMBER
 from .label_vocabulary import LETTER_RUNS
 from .lexicon import is_known
+from .normalize import OCR_DIGIT_LOOKALIKES
 
 MIN_NAME = 5
 """Letters a printed name needs to be compared: shorter ones are one slip from many others."""
@@ -136,9 +138,25 @@ def _slip_in(run: str, printed: dict[str, str]) -> tuple[int, int, str] | None:
     return nearest[0] if len(fixes) == 1 else None
 
 
+def number_start_fix(local: str, printed: Collection[str]) -> str | None:
+    """The local part with the letter before its closing number read as a digit, where the name
+    before that letter is printed words run together and the name with it is neither those nor a
+    word of the lists (`bibineso5` → `bibines05` on Bibi Nes's form), as `emails` does with the
+    word lists alone; else None."""
+    found = NAME_THEN_NUMBER.search(local)
+    if found is None:
+        return None
+    name, letter, digits = found.groups()
+    spelt = _explained(name, printed, before=False)
+    if not spelt or _explained(name + letter, printed, before=False) or is_known(name + letter):
+        return None  # `paulo12` beside Paul: Paulo is a name of the lists
+    return local[: found.start()] + name + letter.translate(OCR_DIGIT_LOOKALIKES) + digits
+
+
 def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
-    """A medium `inconsistent` issue when the address misspells a name the page prints, with the
-    address spelt as printed suggested; None when it spells every printed name it holds right."""
+    """A medium `inconsistent` issue when the address misspells a name the page prints, or reads the
+    first digit of its number as a letter after the printed names, with the address spelt as
+    printed suggested; None when it spells every printed name it holds right."""
     assert field.value is not None
     names = printed_words(document, frozenset(field.word_ids))
     value = field.value.strip()
@@ -148,6 +166,9 @@ def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
     for at, (start, end, spelling) in reversed(slips):  # from the end, so earlier spans keep their place
         fixed = fixed[: at + start] + spelling + fixed[at + end :]
     shown = [f"'{lower[at + start : at + end]}' for '{names[spelling]}'" for at, (start, end, spelling) in slips]
+    local, at_sign, domain = lower.rpartition("@")
+    if not slips and at_sign and (number := number_start_fix(local, names)) is not None:
+        fixed, shown = f"{number}@{domain}", [f"'{local}' for '{number}', a digit after the printed names"]
     if not shown:
         return None
     return Issue(

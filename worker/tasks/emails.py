@@ -29,7 +29,7 @@ _DIGIT_LETTERS = re.escape("".join(map(chr, OCR_DIGIT_LOOKALIKES)))
 # A local part's closing number: a digit, then digits or letters OCR reads for digits (`sibille0l`).
 _CLOSING_NUMBER = re.compile(rf"\d[\d{_DIGIT_LETTERS}]*$")
 # The name before that number, and its last letter when OCR reads it for a digit (`noemi`, `l`, `3`).
-_NAME_THEN_NUMBER = re.compile(rf"([^\W\d_]+)([{_DIGIT_LETTERS}])(\d+)$")
+NAME_THEN_NUMBER = re.compile(rf"([^\W\d_]+)([{_DIGIT_LETTERS}])(\d+)$")
 MIN_NAME_LETTERS = 4
 """Letters the name before a local part's number needs before its last letter may be a digit
 misread: a shorter one is a listed word by chance too often."""
@@ -41,7 +41,7 @@ def _number_start_fix(local: str) -> str:
     and `daniel12` keep theirs), or when it is a capital after a name in small letters, which no
     name ends on (`robinS6` → `robin56`: seed 9). Faker's addresses of 12 locales, misread nowhere,
     were changed 62 times in 36,000 (`falko18`, `serpil09`: names the lists lack, whose stem they hold)."""
-    found = _NAME_THEN_NUMBER.search(local)
+    found = NAME_THEN_NUMBER.search(local)
     if found is None:
         return local
     name, letter, digits = found.groups()

@@ -15,8 +15,9 @@ import re
 from itertools import pairwise
 
 from schemas.documents import OcrField
-from schemas.results import Issue, IssueKind, Severity
+from schemas.results import Issue
 
+from .fixes import misread_issue
 from .label_vocabulary import vocabulary
 
 PERSON_CONCEPT = "name"
@@ -47,11 +48,4 @@ def glued_name_issue(field: OcrField) -> Issue | None:
     fixed = spaced(field.value)
     if fixed is None:
         return None
-    return Issue(
-        field=field.name,
-        kind=IssueKind.IMPLAUSIBLE_VALUE,
-        severity=Severity.MEDIUM,
-        message=REASON,
-        word_ids=field.word_ids,
-        suggested_value=fixed,
-    )
+    return misread_issue(field, REASON, fixed)

@@ -1,0 +1,18 @@
+"""The issue of a rule that knows how a text value should read: one shape for every such rule."""
+
+from __future__ import annotations
+
+from schemas.documents import OcrField
+from schemas.results import Issue, IssueKind, Severity
+
+
+def misread_issue(field: OcrField, reason: str, fixed: str) -> Issue:
+    """A medium `implausible_value` on the field's words, with the value as it should read."""
+    return Issue(
+        field=field.name,
+        kind=IssueKind.IMPLAUSIBLE_VALUE,
+        severity=Severity.MEDIUM,
+        message=reason,
+        word_ids=field.word_ids,
+        suggested_value=fixed,
+    )
