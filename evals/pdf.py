@@ -72,7 +72,8 @@ def layer_chars(path: Path, index: int = 0, dpi: int = DPI) -> list[tuple[str, B
 
 def find_value(chars: list[tuple[str, Box]], value: str) -> list[Occurrence]:
     """Every place the layer spells `value` (case and spacing aside), widened to whole words: a value
-    glued to a symbol (`€4.904,94`) gets its word's box, as word-level OCR would give."""
+    glued to a symbol (`€4.904,94`) gets its word's box, as word-level OCR would give; a value
+    spelt inside an e-mail address is not counted, unless it is one."""
     text = "".join(c for c, _ in chars)
     wanted = r"\s*".join(re.escape(part) for part in value.split())
     found = []
@@ -82,6 +83,8 @@ def find_value(chars: list[tuple[str, Box]], value: str) -> list[Occurrence]:
             start -= 1
         while end < len(text) and not text[end].isspace():
             end += 1
+        if "@" in text[start:end] and "@" not in value:
+            continue  # a name inside an e-mail address (`jjacquet@tessier.com`) is no copy of the value
         boxes = [b for (c, b) in chars[start:end] if not c.isspace() and b[2] > b[0]]
         if boxes:
             found.append(Occurrence(union(boxes), glued=(start, end) != m.span()))

@@ -213,3 +213,9 @@ def test_a_repeated_value_without_occurrence_gets_no_guessed_box(tmp_path: Path)
     truth = load_document(doc, tmp_path / "r.truth.json", tmp_path).truth
     for name in repeated:
         assert truth.fields[name].bbox is None and "repeated" in truth.fields[name].phenomena
+
+
+def test_a_name_inside_an_e_mail_address_is_no_copy_of_the_value() -> None:
+    chars = [(c, (float(i), 0.0, float(i + 1), 10.0)) for i, c in enumerate("Tessier SA  jjacquet@tessier.com")]
+    assert len(find_value(chars, "Tessier")) == 1
+    assert len(find_value(chars, "jjacquet@tessier.com")) == 1
