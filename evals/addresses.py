@@ -9,18 +9,19 @@ names, which no page prints; analyze's check of an address against the page's na
 
 from __future__ import annotations
 
-import re
+import string
 
 from anyascii import anyascii
 from nameparser import HumanName
 
-_LETTER_RUNS = re.compile(r"[a-z]+")
+from worker.tasks.label_vocabulary import LETTER_RUNS
+
 MIN_DOMAIN_WORD = 3
 """Letters the vendor's word needs to be its domain (`Da Silva` → `silva`)."""
 
 
 def _ascii_words(text: str) -> list[str]:
-    return _LETTER_RUNS.findall(anyascii(text).lower())
+    return LETTER_RUNS.findall(anyascii(text).lower())
 
 
 def vendor_email(drawn: str, vendor: str) -> str:
@@ -37,5 +38,5 @@ def person_email(drawn: str, name: str) -> str:
     local, _, domain = drawn.rpartition("@")
     person = HumanName(name)
     first, last = ("".join(_ascii_words(part)) for part in (person.first, person.last))
-    number = re.search(r"\d*$", local)
-    return f"{first}{last}{number.group() if number else ''}@{domain}" if first and last else drawn
+    number = local[len(local.rstrip(string.digits)) :]
+    return f"{first}{last}{number}@{domain}" if first and last else drawn

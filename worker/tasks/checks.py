@@ -101,7 +101,8 @@ def expected_field_issues(
     elif is_checked(expected.format):
         found = list(format_issues(field, expected.format))
         if not found and expected.format is FieldFormat.EMAIL:  # a valid address may misspell a name
-            found = [i for i in (email_name_issue(document, field),) if i is not None]
+            misspelt = email_name_issue(document, field)
+            found = [misspelt] if misspelt is not None else []
         yield from found
 
 

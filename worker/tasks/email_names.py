@@ -147,8 +147,11 @@ def number_start_fix(local: str, printed: Collection[str]) -> str | None:
     if found is None:
         return None
     name, letter, digits = found.groups()
-    spelt = _explained(name, printed, before=False)
-    if not spelt or _explained(name + letter, printed, before=False) or is_known(name + letter):
+    if (
+        not _explained(name, printed, before=False)
+        or _explained(name + letter, printed, before=False)
+        or is_known(name + letter)
+    ):
         return None  # `paulo12` beside Paul: Paulo is a name of the lists
     return local[: found.start()] + name + letter.translate(OCR_DIGIT_LOOKALIKES) + digits
 
