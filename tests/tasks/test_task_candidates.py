@@ -34,6 +34,9 @@ from .test_task_matching import document_of
         (["xAcme", "Acmeco"], "Acme", []),  # a letter glued to a letter is another word
         (["12345.00"], "5.00", []),  # more than MAX_GLUE characters
         (["4.9O4,94"], "4.904,94", [(["w0"], 0.85)]),  # OCR read O for 0: a look-alike
+        (["Tessier", "jo@tessier.com"], "Tessier", [(["w0"], 1.0)]),  # a domain is no printing of a name
+        (["Anna@web.de"], "Anna", []),  # nor is a mailbox
+        (["Anna@web.de"], "anna@web.de", [(["w0"], 1.0)]),  # the address itself is found
     ],
 )
 def test_candidates_allow_glue_splits_and_lookalikes(texts: list[str], value: str, expected: list[object]) -> None:

@@ -71,6 +71,8 @@ def test_values_that_end_as_values_do_are_valid(value: str) -> None:
         ("n°562044387", "562044387"),
         ("No.12345", "12345"),
         ("Nr.A1", "A1"),
+        ("N0.A54999-2024", "A54999-2024"),  # seed 7: Tesseract read `No.` with a zero
+        ("NoJNV-2021-14333", "JNV-2021-14333"),  # seed 11: `No` glued without its dot (and `I` read `J`)
     ],
 )
 def test_a_number_sign_glued_to_an_identifier_is_a_label_read_into_it(value: str, unsigned: str) -> None:
@@ -88,6 +90,9 @@ def test_a_number_sign_glued_to_an_identifier_is_a_label_read_into_it(value: str
         "m2 Fläche",  # square metres before a word
         "No. 5 Avenue",  # a sign with a space is printed text, not glued
         "Nora Smith",
+        "NOVA-2021",  # a word in capitals, not a sign
+        "Nobel",
+        "N0.5",  # one digit after a zero-read sign: too little
         "nr.5",  # one digit: too little to call an identifier
     ],
 )
@@ -95,7 +100,7 @@ def test_values_without_a_glued_number_sign_keep_their_start(value: str) -> None
     assert without_number_sign(value) is None
 
 
-SIGNS = ["n°", "nº", "N°", "n2", "m2", "No.", "Nr."]
+SIGNS = ["n°", "nº", "N°", "n2", "m2", "No.", "Nr.", "N0.", "No"]
 
 
 @given(st.from_regex(r"[A-Z][A-Z0-9-]{0,8}[0-9]", fullmatch=True), st.sampled_from(SIGNS))

@@ -82,6 +82,8 @@ def test_fix_words_fixes_each_run_of_letters_and_keeps_the_rest() -> None:
     [
         ("sibille0l@trubin.de", "sibille01@trubin.de"),  # seed 3: a letter closes the local part's number
         ("jo.1O2@firma.de", "jo.102@firma.de"),
+        ("sibilleOl@baum.de", "sibille01@baum.de"),  # seed 3: no digit left, but a capital after small letters
+        ("jobsOl@baum.de", "jobs01@baum.de"),  # the number starts at the capital
         ("noemil3@perret.com", "noemi13@perret.com"),  # seed 4: a listed name, then `l` for `1`
         ("davido3@shaw-stone.com", "david03@shaw-stone.com"),  # seed 5: `o` for `0`
         ("fobinS6@example.net", "fobin56@example.net"),  # seed 9: a capital after small letters, `S` for `5`
@@ -101,6 +103,9 @@ def test_an_address_ocr_misread_is_doubtful_likely_misread_with_the_fix(text: st
         "daniel12@firma.de",  # `danie` is no listed name: the `l` is the name's
         "noemi13@perret.com",  # read right
         "JohnS6@firma.de",  # a name in capitals and small letters may end on a capital
+        "JohnSOS@firma.de",
+        "annaS@firma.de",  # one capital may be a surname's initial
+        "annaSmith@firma.de",  # a capital starting a word that is not all look-alikes
         "alol7@firma.de",  # `alo` is too short to tell a name from a stem
         "exampie@example.net",  # the local part is a name: the lists are not asked
         "info@firma.exampie",  # nor is the top-level domain

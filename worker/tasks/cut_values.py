@@ -43,9 +43,10 @@ JOINING_WORDS = (frozenset(CONSTANTS.prefixes) | frozenset(CONSTANTS.conjunction
 SEPARATORS = ",;&+/-"
 """Marks that join a value's words, and so never close one."""
 LABEL_MARK = ":"
-GLUED_NUMBER_SIGN = re.compile(r"^(?:[Nn][°º]|[nm]2|[Nn][or]\.)(?=[A-Z0-9][A-Z0-9./-]*\d)")
-"""`n°`, `No.`, `Nr.` glued to an identifier of capitals and digits, or `n°` as OCR misreads it
-(`n2`, `m2`); lower case where a digit stands for `°`, since `N2A…` can be an identifier itself."""
+GLUED_NUMBER_SIGN = re.compile(r"^(?:[Nn][°º]|[nm]2|[Nn][or0]\.|No(?=[A-Z]))(?=[A-Z0-9][A-Z0-9./-]*\d)")
+"""`n°`, `No.`, `Nr.` glued to an identifier of capitals and digits, or `n°` and `No.` as OCR
+misreads them (`n2`, `m2`; `N0.`; `No` without its dot, before a capital); lower case where a
+digit stands for `°`, since `N2A…` can be an identifier itself."""
 WHOLE_PRICE = re.compile(r"\d[.,]-$")
 MAX_SPACING = 2.0
 """A gap between words of one run of text, in letter heights (a space is about half of one)."""

@@ -168,17 +168,25 @@ def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
     slips = [(run.start(), slip) for run in LETTER_RUNS.finditer(lower) if (slip := _slip_in(run.group(), names))]
     for at, (start, end, spelling) in reversed(slips):  # from the end, so earlier spans keep their place
         fixed = fixed[: at + start] + spelling + fixed[at + end :]
-    shown = [f"'{lower[at + start : at + end]}' for '{names[spelling]}'" for at, (start, end, spelling) in slips]
+    shown = [
+        f"'{lower[at + start : at + end]}' where the page prints '{names[spelling]}'"
+        for at, (start, end, spelling) in slips
+    ]
+    message = f"the address spells {', '.join(shown)}: OCR likely misread it"
     local, at_sign, domain = lower.rpartition("@")
     if not slips and at_sign and (number := number_start_fix(local, names)) is not None:
-        fixed, shown = f"{number}@{domain}", [f"'{local}' for '{number}', a digit after the printed names"]
-    if not shown:
+        fixed = f"{number}@{domain}"
+        message = (
+            f"the address reads '{local}' where the printed names and a number give '{number}': "
+            "OCR likely read the number's first digit as a letter"
+        )
+    elif not slips:
         return None
     return Issue(
         field=field.name,
         kind=IssueKind.INCONSISTENT,
         severity=Severity.MEDIUM,
-        message=f"the address spells {', '.join(shown)} as the page prints it: OCR likely misread it",
+        message=message,
         word_ids=field.word_ids,
         suggested_value=fixed,
     )

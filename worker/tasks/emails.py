@@ -28,6 +28,10 @@ def is_email(text: str) -> bool:
 _DIGIT_LETTERS = re.escape("".join(map(chr, OCR_DIGIT_LOOKALIKES)))
 # A local part's closing number: a digit, then digits or letters OCR reads for digits (`sibille0l`).
 _CLOSING_NUMBER = re.compile(rf"\d[\d{_DIGIT_LETTERS}]*$")
+# A closing number OCR read as letters only, told by a capital after a name in small letters
+# (`sibilleOl`): two characters at least, since one capital may be the initial of a surname.
+_DIGIT_CAPITALS = "".join(c for c in map(chr, OCR_DIGIT_LOOKALIKES) if c.isupper())
+_LETTERS_FOR_NUMBER = re.compile(rf"(?<=[^\W\d_])[{_DIGIT_CAPITALS}][{_DIGIT_LETTERS}]+$")
 # The name before that number, and its last letter when OCR reads it for a digit (`noemi`, `l`, `3`).
 NAME_THEN_NUMBER = re.compile(rf"([^\W\d_]+)([{_DIGIT_LETTERS}])(\d+)$")
 MIN_NAME_LETTERS = 4
@@ -51,17 +55,27 @@ def _number_start_fix(local: str) -> str:
     return local[: found.start()] + name + letter.translate(OCR_DIGIT_LOOKALIKES) + digits
 
 
+def _letters_for_number(local: str) -> re.Match[str] | None:
+    """The closing run of digit look-alikes in `local` when it starts with a capital after a name in
+    small letters (`sibilleOl`: no name ends on a capital there); else None."""
+    found = _LETTERS_FOR_NUMBER.search(local)
+    if found is None or not local[: found.start()].islower():
+        return None
+    return found
+
+
 def email_misread_fix(text: str) -> str | None:
     """The address as it most likely reads when OCR misread it (valid syntax, wrong address):
     letters read for digits in the local part's closing number (`sibille0l` → `sibille01`; a
-    number never ends in a letter there, while `paulo12` keeps its `o`) or starting it after a
+    number never ends in a letter there, while `paulo12` keeps its `o`; `sibilleOl`, all letters,
+    when a capital after small letters starts it) or starting it after a
     listed name (`noemil3` → `noemi13`, `_number_start_fix`), and a domain word one
     look-alike swap from a common word (`exampie.net` → `example.net`, `lexicon.misread_fix`); else
     None. The local part's words are names, which the word lists mostly lack, so no look-alike swap
     is sought in them; domains are names too at times, and 10 of 12,975 Faker domain words of 12 locales
     (`karner.at` → `kamer`) were taken for misreadings."""
     local, at, domain = text.strip().rpartition("@")
-    number = _CLOSING_NUMBER.search(local)
+    number = _CLOSING_NUMBER.search(local) or _letters_for_number(local)
     if number is not None:
         local = _number_start_fix(local[: number.start()] + number.group().translate(OCR_DIGIT_LOOKALIKES))
     *names, top = domain.split(".")  # the top-level domain is no word

@@ -15,7 +15,9 @@ inside a run belong to it.
 with a score for how exactly it matches (1 for an exact run):
 - glued: the value's key may begin inside the run's first word and end inside its last, when what
   is glued on is a symbol, unit or label (`€4.904,94`, `n°562044387`, `No.`, `EUR`, a trailing
-  `:`): no digit, at most `MAX_GLUE` characters, and no letter glued to a letter of the value.
+  `:`): no digit, no `@`, at most `MAX_GLUE` characters, and no letter glued to a letter of the
+  value. A name inside an e-mail address (`jo@tessier.com`) is part of the address, not a printing
+  of the name.
   Score: the value's share of the run's characters (`n°562044387` → 9/11);
 - OCR look-alikes: when no run matches even glued, the page and the value are compared with the
   letters OCR reads for digits mapped to those digits (`4.9O4,94`), at `LOOKALIKE_SCORE` times the
@@ -54,7 +56,8 @@ def is_glue(glue: str, value_edge: str) -> bool:
     """Whether `glue` (next to the value's `value_edge` character) is a symbol, unit or label."""
     if not glue:
         return True
-    if len(glue) > MAX_GLUE or any(c.isdigit() for c in glue):
+    # `@` joins an address's mailbox and domain: what it touches is the address, not glue
+    if len(glue) > MAX_GLUE or "@" in glue or any(c.isdigit() for c in glue):
         return False
     touching = glue[-1] if glue and value_edge else ""
     return not (touching.isalpha() and value_edge.isalpha())
