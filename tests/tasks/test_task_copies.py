@@ -113,3 +113,15 @@ def test_a_copy_read_far_less_surely_than_the_field_is_reported_low() -> None:
     assert (issue.severity, issue.suggested_value) == (Severity.LOW, "Aaliyah van der Meuten-Lips")
     [as_sure] = copy_issues(receipt("Aaliyah van der Meulen-Lips", "door Aaliyah van der Meuten-Lips"), frozenset())
     assert as_sure.severity is Severity.MEDIUM
+
+
+def test_a_copy_that_misreads_a_listed_word_into_a_non_word_is_reported_low() -> None:
+    """Seeds 7 and 10: `Knowies` in the footer, `Nelsan` on the signature line; the field reads the
+    listed word. The other way round, the field's non-word against the copy's listed word, stays
+    medium, and so does a copy whose words are all unlisted or all listed."""
+    [copy_misread] = copy_issues(receipt("Baxter, Evans and Knowles", "Baxter, Evans and Knowies"), frozenset())
+    assert (copy_misread.severity, copy_misread.suggested_value) == (Severity.LOW, "Baxter, Evans and Knowies")
+    [field_misread] = copy_issues(receipt("Baxter, Evans and Knowies", "Baxter, Evans and Knowles"), frozenset())
+    assert field_misread.severity is Severity.MEDIUM
+    [unlisted] = copy_issues(receipt("Junken Malzer KG", "Junken Mälzer KG"), frozenset())
+    assert unlisted.severity is Severity.MEDIUM

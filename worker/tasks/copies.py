@@ -19,8 +19,10 @@ word count then holds a neighbour's word (`6.544,65€ Scheibe Zorbach AG Co.KG`
 
 A differing copy is a medium `inconsistent` issue citing both runs, with the copy's text as the
 suggestion: which copy is right the page cannot say, so both are offered, the reading and the
-other. Only where OCR was clearly surer of the field's words than of the copy's (`SURER_BY`) is the
-copy the likelier misreading: the issue is then low, and the field is not marked uncertain. Values
+other. Only where OCR was clearly surer of the field's words than of the copy's (`SURER_BY`), or
+where every word the copies differ in is a listed word as the field reads it and none as the copy
+does (`Knowles` against `Knowies`, `Nelson` against `Nelsan`: `lexicon`), is the copy the likelier
+misreading: the issue is then low, and the field is not marked uncertain. Values
 shorter than `MIN_KEY` characters are left alone: short words are near many others.
 The comparison is rapidfuzz's batch `extract` over each page's runs, built once per run length: a
 50-page request of 20,000 words with 50 text fields (of two to five words) takes about 0.5 s here,
@@ -38,6 +40,8 @@ from schemas.common import MAX_FIELD_VALUE, MAX_WORD_REFS
 from schemas.documents import OcrDocument, OcrField, OcrPage
 from schemas.results import Issue, IssueKind, Severity
 
+from .label_vocabulary import LETTER_RUNS
+from .lexicon import is_known
 from .normalize import squash_key
 
 NEAR_COPY = 85.0
@@ -125,10 +129,22 @@ def is_surer(field: OcrField, copy: Run, confidences: dict[str, float]) -> bool:
     return bool(own) and min(confidences[w] for w in copy.ids) <= min(own) - SURER_BY
 
 
+def is_listed_over(value: str, copy: Run) -> bool:
+    """Whether the copy differs from the value only in words of letters that the word lists hold as
+    the value spells them and lack as the copy does: OCR turns a word into a non-word far more often
+    than a non-word into the one word the page meant. Copies of other word counts never are."""
+    ours, theirs = LETTER_RUNS.findall(value), LETTER_RUNS.findall(copy.text)
+    if len(ours) != len(theirs):
+        return False
+    differing = [(a, b) for a, b in zip(ours, theirs, strict=True) if a.casefold() != b.casefold()]
+    return bool(differing) and all(is_known(a) and not is_known(b) for a, b in differing)
+
+
 def copy_issues(document: OcrDocument, checked: frozenset[str]) -> Iterator[Issue]:
     """An `inconsistent` issue for each field (not in `checked`, by `squash_key`) whose value the
     page prints again, read differently (one issue per field: its first such copy); low when the
-    field was read surer than the copy (`is_surer`), medium otherwise."""
+    field was read surer than the copy (`is_surer`) or in listed words where the copy is not
+    (`is_listed_over`), medium otherwise."""
     runs = PageRuns(document)
     confidences = {w.id: w.confidence for page in document.pages for w in page.words}
     for field in document.fields:
@@ -139,10 +155,11 @@ def copy_issues(document: OcrDocument, checked: frozenset[str]) -> Iterator[Issu
         length = sum(1 for word in (field.value or "").split() if copy_key(word))
         copy = first_differing_copy(field, key, runs.around(length))
         if copy is not None:
+            likelier = is_surer(field, copy, confidences) or is_listed_over(field.value or "", copy)
             yield Issue(
                 field=field.name,
                 kind=IssueKind.INCONSISTENT,
-                severity=Severity.LOW if is_surer(field, copy, confidences) else Severity.MEDIUM,
+                severity=Severity.LOW if likelier else Severity.MEDIUM,
                 message=f'"{field.name}" is printed again, read as a different value; check both copies',
                 word_ids=[*field.word_ids, *copy.ids][:MAX_WORD_REFS],
                 suggested_value=copy.text[:MAX_FIELD_VALUE],
