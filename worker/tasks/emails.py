@@ -68,12 +68,12 @@ def email_misread_fix(text: str) -> str | None:
     """The address as it most likely reads when OCR misread it (valid syntax, wrong address):
     letters read for digits in the local part's closing number (`sibille0l` → `sibille01`; a
     number never ends in a letter there, while `paulo12` keeps its `o`; `sibilleOl`, all letters,
-    when a capital after small letters starts it) or starting it after a
-    listed name (`noemil3` → `noemi13`, `_number_start_fix`), and a domain word one
-    look-alike swap from a common word (`exampie.net` → `example.net`, `lexicon.misread_fix`); else
-    None. The local part's words are names, which the word lists mostly lack, so no look-alike swap
-    is sought in them; domains are names too at times, and 10 of 12,975 Faker domain words of 12 locales
-    (`karner.at` → `kamer`) were taken for misreadings."""
+    when a capital after small letters starts it) or starting it after a listed name (`noemil3` →
+    `noemi13`, `_number_start_fix`), and a domain word one look-alike swap from a common word
+    (`exampie.net` → `example.net`, `lexicon.misread_fix`); else None. The local part's words are
+    names, which the word lists mostly lack, so no look-alike swap is sought in them; domains are
+    names too at times, and 10 of 12,975 Faker domain words of 12 locales (`karner.at` → `kamer`)
+    were taken for misreadings."""
     local, at, domain = text.strip().rpartition("@")
     number = _CLOSING_NUMBER.search(local) or _letters_for_number(local)
     if number is not None:
