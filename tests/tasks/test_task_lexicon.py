@@ -134,3 +134,10 @@ def test_analyze_flags_a_misread_address_for_review_with_the_fix() -> None:
 def test_a_listed_name_and_its_number_are_never_changed(name: str, number: str) -> None:
     """The local part's name is listed: its last letter is its own, whatever digits follow."""
     assert email_misread_fix(f"{name}{number}@firma.de") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(r"[a-z]{1,12}(\.[a-z]{1,12})?", fullmatch=True))
+def test_a_local_part_of_small_letters_is_never_read_as_holding_a_number(local: str) -> None:
+    """Only a digit, or a capital after small letters, tells that OCR read a number as letters."""
+    assert email_misread_fix(f"{local}@firma.de") is None
