@@ -29,13 +29,13 @@ from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
 
 from schemas.documents import OcrDocument, OcrField
-from schemas.results import Issue, IssueKind, Severity
+from schemas.results import Issue, IssueKind
 
 from .alignment import comparison_key
-from .emails import NAME_THEN_NUMBER
+from .emails import number_start_reading
+from .fixes import misread_issue
 from .label_vocabulary import LETTER_RUNS
 from .lexicon import is_known
-from .normalize import OCR_DIGIT_LOOKALIKES
 
 MIN_NAME = 5
 """Letters a printed name needs to be compared: shorter ones are one slip from many others."""
@@ -143,17 +143,17 @@ def number_start_fix(local: str, printed: Collection[str]) -> str | None:
     before that letter is printed words run together and the name with it is neither those nor a
     word of the lists (`bibineso5` → `bibines05` on Bibi Nes's form), as `emails` does with the
     word lists alone; else None."""
-    found = NAME_THEN_NUMBER.search(local)
-    if found is None:
+    reading = number_start_reading(local)
+    if reading is None:
         return None
-    name, letter, digits = found.groups()
+    name, letter, fixed = reading
     if (
         not _explained(name, printed, before=False)
         or _explained(name + letter, printed, before=False)
         or is_known(name + letter)
     ):
         return None  # `paulo12` beside Paul: Paulo is a name of the lists
-    return local[: found.start()] + name + letter.translate(OCR_DIGIT_LOOKALIKES) + digits
+    return fixed
 
 
 def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
@@ -168,25 +168,19 @@ def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
     slips = [(run.start(), slip) for run in LETTER_RUNS.finditer(lower) if (slip := _slip_in(run.group(), names))]
     for at, (start, end, spelling) in reversed(slips):  # from the end, so earlier spans keep their place
         fixed = fixed[: at + start] + spelling + fixed[at + end :]
-    shown = [
-        f"'{lower[at + start : at + end]}' where the page prints '{names[spelling]}'"
-        for at, (start, end, spelling) in slips
-    ]
-    message = f"the address spells {', '.join(shown)}: OCR likely misread it"
     local, at_sign, domain = lower.rpartition("@")
-    if not slips and at_sign and (number := number_start_fix(local, names)) is not None:
+    if slips:
+        shown = [
+            f"'{lower[at + start : at + end]}' where the page prints '{names[spelling]}'"
+            for at, (start, end, spelling) in slips
+        ]
+        message = f"the address spells {', '.join(shown)}: OCR likely misread it"
+    elif at_sign and (number := number_start_fix(local, names)) is not None:
         fixed = f"{number}@{domain}"
         message = (
             f"the address reads '{local}' where the printed names and a number give '{number}': "
             "OCR likely read the number's first digit as a letter"
         )
-    elif not slips:
+    else:
         return None
-    return Issue(
-        field=field.name,
-        kind=IssueKind.INCONSISTENT,
-        severity=Severity.MEDIUM,
-        message=message,
-        word_ids=field.word_ids,
-        suggested_value=fixed,
-    )
+    return misread_issue(field, message, fixed, IssueKind.INCONSISTENT)
