@@ -41,6 +41,13 @@ def issue_for(address: str, *printed: str) -> Issue | None:
         ("rscheel@schiosser.de", ("Schuster",), None),  # too far from the printed name
         ("bibineso5@example.net", ("Bibi", "Scheffers-van", "Nes"), "bibines05@example.net"),  # seed 1: 0 as o
         ("paulo12@example.com", ("Paul", "Smith"), None),  # Paulo is a name of the lists
+        # seed 6: a whole name joined, whose slip is in a word too short to compare alone (`der`)
+        (
+            "aaliyahvandemeulenlips@example.org",
+            ("Aaliyah", "van", "der", "Meulen-Lips"),
+            "aaliyahvandermeulenlips@example.org",
+        ),
+        ("jvandemeulen@example.org", ("Jan", "van", "der", "Meulen"), "jvandermeulen@example.org"),  # after an initial
     ],
 )
 def test_an_address_one_slip_from_a_printed_name_is_fixed_to_it(
@@ -62,6 +69,10 @@ def test_an_address_one_slip_from_a_printed_name_is_fixed_to_it(
         ("john@gmail.com", ("Email",)),  # a five-letter name differs by look-alikes only
         ("lewiss@example.com", ("Lewis",)),  # holds the name as printed
         ("schiosser@example.de", ("Schlosser", "Schiosser")),  # the page prints both: either may be misread
+        ("aaliyahvandermeulenlips@example.org", ("Aaliyah", "van", "der", "Meulen-Lips")),  # the whole name joined
+        ("meulenvanderj@example.org", ("Jan", "van", "der", "Meulen")),  # printed words run together, in any order
+        ("leighobrien@example.com", ("Leigh", "O'Brien")),  # a one-letter run joined (O')
+        ("fvantwel@example.com", ("Florian", "van", "'t", "Wel")),
     ],
 )
 def test_an_address_that_spells_the_printed_names_is_left_alone(address: str, printed: tuple[str, ...]) -> None:
@@ -110,7 +121,7 @@ def test_faker_addresses_of_the_printed_person_are_never_flagged(locale: str) ->
 
     fake = Faker(locale)
     fake.seed_instance(13)
-    patterns = ("{f}.{l}", "{f0}{l}", "{f}{l}{n}", "{l}.{f}", "{f}")
+    patterns = ("{f}.{l}", "{f0}{l}", "{f}{l}{n}", "{l}.{f}", "{f}", "{l}{f}")
     for i in range(150):
         first, last, company, street = fake.first_name(), fake.last_name(), fake.company(), fake.street_address()
         f, l = (anyascii(n.lower()).replace(" ", "").replace("'", "") for n in (first, last))  # noqa: E741

@@ -20,6 +20,7 @@ from .decimal_marks import decimal_mark_issues, document_language
 from .email_names import email_name_issue
 from .formats import Verdict, check_format, is_checked
 from .glued_names import glued_name_issue
+from .glued_numbers import glued_number_issue
 from .item_counts import confirmed_counts
 from .normalize import squash_key
 from .sum_check import SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES, arithmetic_issues, confirmed_amounts
@@ -96,7 +97,8 @@ def expected_field_issues(
         cut = continuation_issue(field, places or WordPlaces.of(document))
         found = [cut] if cut is not None else list(format_issues(field, expected.format))
         if not found:  # a value that ends as values do may still be spelt as no name is
-            found = [i for i in (accent_issue(field, language), glued_name_issue(field)) if i is not None][:1]
+            spelt = (accent_issue(field, language), glued_name_issue(field), glued_number_issue(field))
+            found = [i for i in spelt if i is not None][:1]
         yield from found
     elif is_checked(expected.format):
         found = list(format_issues(field, expected.format))
