@@ -85,6 +85,12 @@ def test_a_number_read_as_letters_names_both_spellings() -> None:
     assert "'bibineso5' where the printed names and a number give 'bibines05'" in issue.message
 
 
+def test_a_name_joined_is_shown_as_the_page_prints_its_words() -> None:
+    issue = issue_for("aaliyahvandemeulenlips@example.org", "naam:", "Aaliyah", "van", "der", "Meulen-Lips")
+    assert issue is not None
+    assert "'aaliyahvandemeulenlips' where the page prints 'Aaliyah van der Meulen-Lips'" in issue.message
+
+
 def test_the_address_is_not_compared_with_itself() -> None:
     assert issue_for("rscheel@schiosser.de") is None
 
