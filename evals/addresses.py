@@ -5,6 +5,8 @@ form's is its person's name (`zoefernandes@…` for Zoé Fernandes). Faker draws
 names, which no page prints; analyze's check of an address against the page's names
 (`worker.tasks.email_names`) would then see nothing to check. Each function keeps Faker's draw
 (its mailbox or number and its top-level domain), so the document's other values stay as drawn.
+Names are written as addresses write them, German letters written out (`schaefer.de` for Schäfer):
+anyascii alone (`schafer.de`) would make the address agree with an OCR that lost the umlaut.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from anyascii import anyascii
 from nameparser import HumanName
 
 from worker.tasks.label_vocabulary import LETTER_RUNS
+from worker.tasks.lost_umlauts import written_out
 
 MIN_DOMAIN_WORD = 3
 """Letters the vendor's word needs to be its domain (`Da Silva` → `silva`)."""
 
 
 def _ascii_words(text: str) -> list[str]:
-    return LETTER_RUNS.findall(anyascii(text).lower())
+    """The text's words as an address writes them: German letters written out, as German addresses
+    write them (`Schäfer` → `schaefer`, `Spieß` → `spiess`), the rest in ASCII (`Zoé` → `zoe`)."""
+    return LETTER_RUNS.findall(anyascii(written_out(text)))
 
 
 def vendor_email(drawn: str, vendor: str) -> str:

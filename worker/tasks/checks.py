@@ -17,7 +17,7 @@ from .accents import accent_issue
 from .copies import copy_issues
 from .cut_values import WordPlaces, continuation_issue
 from .decimal_marks import decimal_mark_issues, document_language
-from .email_names import email_name_issue
+from .email_names import email_name_issue, lost_mark_issue
 from .formats import Verdict, check_format, is_checked
 from .glued_names import glued_name_issue
 from .glued_numbers import glued_number_issue
@@ -97,7 +97,12 @@ def expected_field_issues(
         cut = continuation_issue(field, places or WordPlaces.of(document))
         found = [cut] if cut is not None else list(format_issues(field, expected.format))
         if not found:  # a value that ends as values do may still be spelt as no name is
-            spelt = (accent_issue(field, language), glued_name_issue(field), glued_number_issue(field))
+            spelt = (
+                accent_issue(field, language),
+                glued_name_issue(field),
+                glued_number_issue(field),
+                lost_mark_issue(document, field),
+            )
             found = [i for i in spelt if i is not None][:1]
         yield from found
     elif is_checked(expected.format):

@@ -44,6 +44,7 @@ from .emails import number_start_reading
 from .fixes import misread_issue
 from .label_vocabulary import LETTER_RUNS
 from .lexicon import is_known
+from .lost_umlauts import restorations, written_out
 
 MIN_NAME = 5
 """Letters a printed name needs to be compared: shorter ones are one slip from many others."""
@@ -51,14 +52,16 @@ MIN_EDITED = 6
 """Letters a printed name needs before a letter changed, lost or added (not a look-alike) counts."""
 MAX_JOINED = 5
 """Runs of letters a name joined in an address may hold: `Aaliyah van der Meulen-Lips` has five."""
-_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})  # anyascii writes ß as ss already
+MIN_MARKED = 4
+"""Letters a printed word needs before a lost umlaut or ß is put back (`lost_mark_issue`)."""
+LOST_MARK_REASON = "the page's e-mail address writes '{spelling}': OCR likely lost the mark of '{marked}'"
 
 
 def spellings(name: str) -> frozenset[str]:
     """How an address writes a printed name: in lower-case ASCII (anyascii), with German letters
     written out or not (`Müller` → `muller`, `mueller`; `Żołądź` → `zoladz`)."""
     lower = name.lower()
-    return frozenset({anyascii(lower), anyascii(lower.translate(_GERMAN))})
+    return frozenset({anyascii(lower), anyascii(written_out(lower))})
 
 
 def _slip_distance(part: str, name: str) -> int | None:
@@ -145,11 +148,11 @@ def joined_names(document: OcrDocument, skip: frozenset[str]) -> dict[str, str]:
     return joined
 
 
-def _joined_slip(run: str, joined: dict[str, str], printed: Collection[str]) -> tuple[int, int, str] | None:
+def _joined_slip(run: str, joined: dict[str, str], written: Collection[str]) -> tuple[int, int, str] | None:
     """(start, end, spelling) where the run, after an initial or not, is one slip from a printed
     name joined and is no printed words run together; None when there is none or several fixes."""
     parts = (run, run[1:])
-    if any(part in joined or _explained(part, printed, before=False) or is_known(part) for part in parts):
+    if any(part in joined or _explained(part, written, before=False) or is_known(part) for part in parts):
         return None  # the printed words run together, after an initial or not
     found = set()
     for start, part in enumerate(parts):
@@ -160,11 +163,11 @@ def _joined_slip(run: str, joined: dict[str, str], printed: Collection[str]) -> 
     return min(found) if len(fixes) == 1 else None
 
 
-def _slip_in(run: str, printed: dict[str, str]) -> tuple[int, int, str] | None:
+def _slip_in(run: str, printed: dict[str, str], written: Collection[str]) -> tuple[int, int, str] | None:
     """(start, end, spelling) of the one printed name a part of the run misspells, where the part
-    overlaps no name the run spells exactly, is itself no printed or listed word, and leaves a rest
-    of the run that is `_explained`; None when there is no such part, or when parts misspell
-    several names (no single fix)."""
+    overlaps no name the run spells exactly, is itself no `written` word (printed, or printed with
+    a lost umlaut put back) or listed word, and leaves a rest of the run that is `_explained`; None
+    when there is no such part, or when parts misspell several names (no single fix)."""
     names = [spelling for spelling in printed if len(spelling) >= MIN_NAME]
     exact = _exact_spans(run, names)
     found: dict[tuple[int, int, str], int] = {}
@@ -173,10 +176,10 @@ def _slip_in(run: str, printed: dict[str, str]) -> tuple[int, int, str] | None:
             continue
         for start, end in _windows(run, len(spelling)):
             part = run[start:end]
-            if part in printed or is_known(part) or any(start < e and s < end for s, e in exact):
+            if part in written or is_known(part) or any(start < e and s < end for s, e in exact):
                 continue
             distance = _slip_distance(part, spelling)
-            if distance is not None and _explained(run[:start] + run[end:], printed, before=start > 0):
+            if distance is not None and _explained(run[:start] + run[end:], written, before=start > 0):
                 found[start, end, spelling] = distance
     if not found:
         return None
@@ -205,6 +208,50 @@ def number_start_fix(local: str, printed: Collection[str]) -> str | None:
     return fixed
 
 
+def _written(printed: dict[str, str]) -> frozenset[str]:
+    """The spellings an address may give the printed words: their own, and with one lost umlaut or
+    ß put back (`schaefer` for a printed `Schafer`), since the page, not the address, may be the
+    misread one."""
+    restored = {spelling for name in set(printed.values()) for spelling, _ in restorations(name)}
+    return frozenset(printed.keys() | restored)
+
+
+def _restored_in(word: str, runs: Collection[str], written: Collection[str]) -> tuple[str, str] | None:
+    """(spelling, word with its mark) where a run of an address spells the printed word with one
+    umlaut or ß put back, as a name in an address stands: at the run's start before printed words,
+    or at its end after an initial or printed words; None where none does, or several marks could."""
+    if len(word) < MIN_MARKED or not word.isalpha():
+        return None
+    found = {
+        (spelling, marked)
+        for spelling, marked in restorations(word)
+        for run in runs
+        if (run.startswith(spelling) and _explained(run[len(spelling) :], written, before=False))
+        or (run.endswith(spelling) and _explained(run[: -len(spelling)], written, before=True))
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def lost_mark_issue(document: OcrDocument, field: OcrField) -> Issue | None:
+    """A medium `implausible_value` with the marks put back, for a text field whose words an e-mail
+    address of the page writes with an umlaut or ß the field lacks (`Schafer` beside
+    `@schaefer.de`: `lost_umlauts`); None otherwise."""
+    if field.value is None or "@" in field.value:
+        return None
+    addresses = [word for page in document.pages for word in page.words if "@" in word.text]
+    runs = [run.lower() for word in addresses for run in LETTER_RUNS.findall(word.text)]
+    if not runs:
+        return None
+    written = _written(printed_words(document, frozenset(word.id for word in addresses)))
+    found = {word: _restored_in(word, runs, written) for word in LETTER_RUNS.findall(field.value)}
+    marks = {word: spelt for word, spelt in found.items() if spelt is not None}
+    if not marks:
+        return None
+    fixed = LETTER_RUNS.sub(lambda run: marks[run.group()][1] if run.group() in marks else run.group(), field.value)
+    spellings, marked = (", ".join(part) for part in zip(*marks.values(), strict=True))
+    return misread_issue(field, LOST_MARK_REASON.format(spelling=spellings, marked=marked), fixed)
+
+
 def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
     """A medium `inconsistent` issue when the address misspells a name the page prints, or reads the
     first digit of its number as a letter after the printed names, with the address spelt as
@@ -212,16 +259,17 @@ def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
     assert field.value is not None
     skip = frozenset(field.word_ids)
     names = printed_words(document, skip)
+    written = _written(names)
     value = field.value.strip()
     lower = value.casefold()
     fixed = value if len(lower) == len(value) else lower  # spans of `lower` index it
     joined: dict[str, str] = {}  # built only for a run no single name explains
     slips = []
     for run in LETTER_RUNS.finditer(lower):
-        slip = _slip_in(run.group(), names)
+        slip = _slip_in(run.group(), names, written)
         if slip is None and len(run.group()) >= MIN_EDITED:
             joined = joined or joined_names(document, skip)
-            slip = _joined_slip(run.group(), joined, names)
+            slip = _joined_slip(run.group(), joined, written)
         if slip is not None:
             slips.append((run.start(), slip))
     for at, (start, end, spelling) in reversed(slips):  # from the end, so earlier spans keep their place
@@ -233,7 +281,7 @@ def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
             for at, (start, end, spelling) in slips
         ]
         message = f"the address spells {', '.join(shown)}: OCR likely misread it"
-    elif at_sign and (number := number_start_fix(local, names)) is not None:
+    elif at_sign and (number := number_start_fix(local, written)) is not None:
         fixed = f"{number}@{domain}"
         message = (
             f"the address reads '{local}' where the printed names and a number give '{number}': "
