@@ -36,7 +36,7 @@ from functools import lru_cache
 from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
 
-from schemas.documents import OcrDocument, OcrField
+from schemas.documents import OcrDocument, OcrField, OcrPage
 from schemas.results import Issue, IssueKind
 
 from .alignment import comparison_key
@@ -110,11 +110,11 @@ def _explained(rest: str, printed: Collection[str], before: bool) -> bool:
     return spelt[-1]
 
 
-def printed_words(document: OcrDocument, skip: frozenset[str]) -> dict[str, str]:
+def printed_words(pages: Iterable[OcrPage], skip: frozenset[str]) -> dict[str, str]:
     """Spelling as an address writes it → the word as printed, for every run of two letters or more
-    in the page's words outside `skip` (the address's own words)."""
+    in the pages' words outside `skip` (the address's own words)."""
     words: dict[str, str] = {}
-    for page in document.pages:
+    for page in pages:
         for word in page.words:
             if word.id in skip:
                 continue
@@ -234,15 +234,16 @@ def _restored_in(word: str, runs: Collection[str], written: Collection[str]) -> 
 
 def lost_mark_issue(document: OcrDocument, field: OcrField) -> Issue | None:
     """A medium `implausible_value` with the marks put back, for a text field whose words an e-mail
-    address of the page writes with an umlaut or ß the field lacks (`Schafer` beside
-    `@schaefer.de`: `lost_umlauts`); None otherwise."""
-    if field.value is None or "@" in field.value:
+    address on its page writes with an umlaut or ß the field lacks (`Schafer` beside
+    `@schaefer.de`: `lost_umlauts`); None otherwise. Only the field's page is read."""
+    if field.value is None or "@" in field.value or not field.word_ids:
         return None
-    addresses = [word for page in document.pages for word in page.words if "@" in word.text]
+    pages = [page for page in document.pages if any(word.id == field.word_ids[0] for word in page.words)]
+    addresses = [word for page in pages for word in page.words if "@" in word.text]  # the field's page
     runs = [run.lower() for word in addresses for run in LETTER_RUNS.findall(word.text)]
     if not runs:
         return None
-    written = _written(printed_words(document, frozenset(word.id for word in addresses)))
+    written = _written(printed_words(pages, frozenset(word.id for word in addresses)))
     found = {word: _restored_in(word, runs, written) for word in LETTER_RUNS.findall(field.value)}
     marks = {word: spelt for word, spelt in found.items() if spelt is not None}
     if not marks:
@@ -258,7 +259,7 @@ def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
     printed suggested; None when it spells every printed name it holds right."""
     assert field.value is not None
     skip = frozenset(field.word_ids)
-    names = printed_words(document, skip)
+    names = printed_words(document.pages, skip)
     written = _written(names)
     value = field.value.strip()
     lower = value.casefold()
