@@ -6,11 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.documents import OcrDocument, OcrField, OcrPage, OcrWord
-from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
-from schemas.results import Issue, IssueKind, Severity
-from worker.tasks.checks import rule_issues
+from schemas.results import IssueKind, Severity
 from worker.tasks.glued_names import JOINING_PREFIXES, MIN_PART, REASON, spaced
+
+from .ocr_samples import text_field_issues
 
 
 @pytest.mark.parametrize(
@@ -50,22 +49,9 @@ def test_names_glued_together_are_spaced_back_as_they_were(names: list[str]) -> 
     assert spaced(" ".join(names)) is None
 
 
-def page_with(name: str, value: str) -> OcrDocument:
-    word = OcrWord(id="w0", text=value, bbox=(100, 100, 400, 126), confidence=0.97)
-    page = OcrPage(index=0, width=1200, height=1600, words=[word])
-    return OcrDocument(pages=[page], fields=[OcrField(name=name, value=value, word_ids=["w0"], confidence=0.97)])
-
-
-def text_issues(name: str, value: str) -> list[Issue]:
-    request = AnalyzeRequest(
-        document=page_with(name, value), expected_fields=[ExpectedField(name=name, format=FieldFormat.TEXT)]
-    )
-    return rule_issues(request)
-
-
 @pytest.mark.parametrize("name", ["name", "full_name", "customer_name"])
 def test_analyze_flags_a_persons_glued_name_with_the_spaced_one_suggested(name: str) -> None:
-    [issue] = text_issues(name, "EmmanuelCourtois")
+    [issue] = text_field_issues(name, "EmmanuelCourtois")
     assert (issue.field, issue.kind, issue.severity, issue.message, issue.suggested_value) == (
         name,
         IssueKind.IMPLAUSIBLE_VALUE,
@@ -77,4 +63,4 @@ def test_analyze_flags_a_persons_glued_name_with_the_spaced_one_suggested(name: 
 
 def test_a_company_may_be_named_in_one_word() -> None:
     """Company names glue names on purpose (`AkzoNobel`, `FloraHolland`): only a person's is judged."""
-    assert text_issues("vendor", "AkzoNobel") == []
+    assert text_field_issues("vendor", "AkzoNobel") == []

@@ -8,11 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.documents import OcrDocument, OcrField, OcrPage, OcrWord
-from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
-from schemas.results import Issue, IssueKind, Severity
-from worker.tasks.checks import rule_issues
+from schemas.results import IssueKind, Severity
 from worker.tasks.glued_numbers import MIN_LETTERS, REASON, spaced
+
+from .ocr_samples import text_field_issues
 
 
 @pytest.mark.parametrize(
@@ -66,17 +65,9 @@ def test_faker_addresses_are_never_judged_glued(locale: str) -> None:
             assert spaced(address) is None, address
 
 
-def text_issues(name: str, value: str) -> list[Issue]:
-    word = OcrWord(id="w0", text=value, bbox=(100, 100, 400, 126), confidence=0.97)
-    page = OcrPage(index=0, width=1200, height=1600, words=[word])
-    document = OcrDocument(pages=[page], fields=[OcrField(name=name, value=value, word_ids=["w0"], confidence=0.97)])
-    request = AnalyzeRequest(document=document, expected_fields=[ExpectedField(name=name, format=FieldFormat.TEXT)])
-    return rule_issues(request)
-
-
 @pytest.mark.parametrize("name", ["street", "address", "address_line"])
 def test_analyze_flags_a_glued_street_number_with_the_spaced_street_suggested(name: str) -> None:
-    [issue] = text_issues(name, "Margrit-Säuberlich-Ring5-7")
+    [issue] = text_field_issues(name, "Margrit-Säuberlich-Ring5-7")
     assert (issue.field, issue.kind, issue.severity, issue.message, issue.suggested_value) == (
         name,
         IssueKind.IMPLAUSIBLE_VALUE,
@@ -88,4 +79,4 @@ def test_analyze_flags_a_glued_street_number_with_the_spaced_street_suggested(na
 
 def test_other_fields_may_glue_letters_to_digits() -> None:
     """An identifier or a product code writes letters and digits as one word (`INV2024`)."""
-    assert text_issues("invoice_number", "INVabc2024") == []
+    assert text_field_issues("invoice_number", "INVabc2024") == []

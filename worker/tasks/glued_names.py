@@ -21,8 +21,7 @@ from nameparser.config import CONSTANTS
 from schemas.documents import OcrField
 from schemas.results import Issue
 
-from .fixes import misread_issue
-from .label_vocabulary import vocabulary
+from .fixes import concept_fix_issue
 
 PERSON_CONCEPT = "name"
 MIN_PART = 4
@@ -54,9 +53,4 @@ def _split(run: str) -> str:
 def glued_name_issue(field: OcrField) -> Issue | None:
     """A medium `implausible_value` with the spaced name as its suggestion, for a field that holds a
     person's name with two names glued; None otherwise."""
-    if vocabulary().concept_of(field.name) != PERSON_CONCEPT or field.value is None:
-        return None
-    fixed = spaced(field.value)
-    if fixed is None:
-        return None
-    return misread_issue(field, REASON, fixed)
+    return concept_fix_issue(field, PERSON_CONCEPT, spaced, REASON)

@@ -18,8 +18,7 @@ import re
 from schemas.documents import OcrField
 from schemas.results import Issue
 
-from .fixes import misread_issue
-from .label_vocabulary import vocabulary
+from .fixes import concept_fix_issue
 
 STREET_CONCEPT = "street"
 MIN_LETTERS = 3
@@ -46,9 +45,4 @@ def _has_small_letter(run: str) -> bool:
 def glued_number_issue(field: OcrField) -> Issue | None:
     """A medium `implausible_value` with the spaced street as its suggestion, for a field that holds
     a street whose number is glued to its name; None otherwise."""
-    if vocabulary().concept_of(field.name) != STREET_CONCEPT or field.value is None:
-        return None
-    fixed = spaced(field.value)
-    if fixed is None:
-        return None
-    return misread_issue(field, REASON, fixed)
+    return concept_fix_issue(field, STREET_CONCEPT, spaced, REASON)
