@@ -26,6 +26,12 @@ order (and a pair in reverse, `diazbernadette`): one slip from them, where the r
 words run together, is a misread (`aaliyahvandemeulenlips`). Of 54,000 Faker addresses built
 from the printed person's names (12 locales, three seeds), none is flagged so either; of 54,000 of
 other people, 3 more are than by single names alone (`adamota@` beside `da Mata`).
+
+The other way round, an address may be right where the page lost a mark: `schaefer.de` beside a
+printed `Schafer` (`lost_umlauts`). Such an address is no misread, and the printed word gets its
+mark back (`lost_mark_issue`). Of 54,000 Faker addresses written the German way, of the printed
+person or of another, none makes a word printed right lose a mark; of 1,241 Faker German names
+that lost one mark, 1,200 get it back.
 """
 
 from __future__ import annotations
