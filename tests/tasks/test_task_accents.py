@@ -1,4 +1,4 @@
-"""French words whose grave accent OCR read as acute (`worker.tasks.accents`), and analyze's issue."""
+"""French words whose accent OCR read as another (`worker.tasks.accents`), and analyze's issue."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from schemas.documents import OcrDocument, OcrField, OcrPage, OcrWord
 from schemas.requests import AnalyzeRequest, ExpectedField, FieldFormat
 from schemas.results import IssueKind, Severity
-from worker.tasks.accents import ACUTE_BEFORE_MUTE_E, REASON, grave_fix
+from worker.tasks.accents import ACUTE_BEFORE_MUTE_E, REASON, SWAP_REASON, grave_fix
 from worker.tasks.checks import rule_issues
 from worker.tasks.lexicon import COMMON
 
@@ -94,3 +94,46 @@ def test_a_page_in_another_language_or_none_keeps_its_accents() -> None:
     assert name_issues(form("Name", "Adresse", "Stadt", "Telefon", name="Béke Dénes")) == []
     assert name_issues(form(name="Béke")) == []
     assert name_issues(form(*FRENCH, name="Pauline-Maggie Lefèvre")) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "fixed"),
+    [
+        ("rue de Noêl", "rue de Noël"),  # seed 3: RapidOCR read the diaeresis as a circumflex
+        ("RUE DE NOÊL", "RUE DE NOËL"),
+        ("Crëpes du Frêre", "Crêpes du Frère"),
+    ],
+)
+def test_a_word_one_accent_makes_a_common_word_gets_that_accent_on_a_french_page(value: str, fixed: str) -> None:
+    [issue] = name_issues(form(*FRENCH, name=value))
+    assert (issue.kind, issue.severity, issue.message, issue.suggested_value) == (
+        IssueKind.IMPLAUSIBLE_VALUE,
+        Severity.MEDIUM,
+        SWAP_REASON,
+        fixed,
+    )
+
+
+@pytest.mark.parametrize("value", ["rue de Noël", "Antônio Côte", "Zoé Mercier", "Noel Dupont", "Célèste Hélène"])
+def test_listed_words_names_and_words_without_accents_keep_theirs(value: str) -> None:
+    assert name_issues(form(*FRENCH, name=value)) == []
+
+
+def test_an_accent_swap_is_judged_on_french_pages_only() -> None:
+    """Brazil writes `Colônia` where Portugal's list holds `Colónia`: off French pages, no word is judged."""
+    assert name_issues(form("Nome", "Endereço", "Cidade", name="Rua Colônia")) == []
+    assert name_issues(form(name="rue de Noêl")) == []
+
+
+@pytest.mark.parametrize("locale", ["fr_FR", "fr_CH", "fr_CA", "fr_BE"])
+def test_faker_french_values_printed_right_keep_their_accents(locale: str) -> None:
+    from faker import Faker
+
+    from worker.tasks.accents import accent_issue
+
+    fake = Faker(locale)
+    fake.seed_instance(19)
+    for _ in range(300):
+        for value in (fake.name(), fake.company(), fake.street_address(), fake.city()):
+            field = OcrField(name="name", value=value, word_ids=["n0"], confidence=0.95)
+            assert accent_issue(field, "fr") is None, value

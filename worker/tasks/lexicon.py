@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -34,6 +35,8 @@ COMMON = 1000
 start at 50, where rare spellings, names and typos sit."""
 MIN_LETTERS = 5
 """Letters a word needs before it is judged: short words are one swap from many others."""
+MIN_ACCENTED = 4
+"""Letters a word needs before its accent alone is judged (`Noêl`): a word has few accents to swap."""
 SWAPS = (
     ("i", "l"), ("l", "i"), ("rn", "m"), ("m", "rn"), ("cl", "d"), ("d", "cl"), ("vv", "w"), ("c", "e"), ("e", "c"),
 )  # fmt: skip
@@ -93,12 +96,21 @@ def _edits(lower: str) -> set[tuple[int, int, str]]:
         while start != -1:
             edits.add((start, start + len(read), meant))
             start = lower.find(read, start + 1)
+    return edits | _accent_edits(lower)
+
+
+def _accent_edits(lower: str) -> set[tuple[int, int, str]]:
+    """(start, end, replacement) of every accent in a lower-case word read for another one; never an
+    accent dropped, since a name's accented spelling is rarely listed and its plain one often
+    (Agnès, Agnes)."""
     accents = _accent_variants()
-    for i, char in enumerate(lower):
-        if strip_accents(char) != char:  # one accent read for another; never an accent dropped,
-            # since a name's accented spelling is rarely listed and its plain one often (Agnès, Agnes)
-            edits.update((i, i + 1, other) for other in accents.get(char, ()) if strip_accents(other) != other)
-    return edits
+    return {
+        (i, i + 1, other)
+        for i, char in enumerate(lower)
+        if strip_accents(char) != char
+        for other in accents.get(char, ())
+        if strip_accents(other) != other
+    }
 
 
 def _apply(word: str, edit: tuple[int, int, str]) -> str:
@@ -113,11 +125,21 @@ def misread_fix(word: str) -> str | None:
     """The common word a misread `word` most likely meant, as printed (`exampie` → `example`,
     `Fèvrier` → `Février`); None for a known word, a short one, one that is not all letters, one whose
     lower case changes its length, or one with no single common fix."""
+    return _single_fix(word, _edits, MIN_LETTERS)
+
+
+def accent_fix(word: str) -> str | None:
+    """`misread_fix` by an accent read for another alone (`Noêl` → `Noël`), from `MIN_ACCENTED`
+    letters; None as there."""
+    return _single_fix(word, _accent_edits, MIN_ACCENTED)
+
+
+def _single_fix(word: str, edits: Callable[[str], set[tuple[int, int, str]]], min_letters: int) -> str | None:
     lower = word.lower()
-    if len(word) < MIN_LETTERS or not word.isalpha() or len(lower) != len(word) or is_known(word):
+    if len(word) < min_letters or not word.isalpha() or len(lower) != len(word) or is_known(word):
         return None
     common = word_counts()[1]
-    fixes = {edit for edit in _edits(lower) if _apply(lower, edit) in common}
+    fixes = {edit for edit in edits(lower) if _apply(lower, edit) in common}
     if len({_apply(lower, edit) for edit in fixes}) != 1:
         return None
     return _apply(word, min(fixes))
