@@ -17,6 +17,16 @@ def word(word_id: str, text: str, x: float, y: float, confidence: float = 0.95, 
     return OcrWord(id=word_id, text=text, bbox=(x, y, x + width, y + 20), confidence=confidence)
 
 
+def address_page(address: str, *printed: str) -> OcrDocument:
+    """A page printing the names (one word each), then the address read as the `email` field."""
+    words = [
+        OcrWord(id=f"w{i}", text=text, bbox=(100, 100 + 40 * i, 400, 126 + 40 * i), confidence=0.95)
+        for i, text in enumerate([*printed, address])
+    ]
+    field = OcrField(name="email", value=address, word_ids=[words[-1].id], confidence=0.95)
+    return OcrDocument(pages=[OcrPage(index=0, width=1200, height=1600, words=words)], fields=[field])
+
+
 def text_field_issues(name: str, value: str) -> list[Issue]:
     """Analyze's rule issues for a page that prints one word, read as the text field `name`."""
     printed = OcrWord(id="w0", text=value, bbox=(100, 100, 400, 126), confidence=0.97)

@@ -1,5 +1,5 @@
 """The umlaut or ß a printed word may have lost (`worker.tasks.lost_umlauts`); the issue that puts it
-back is `email_names.lost_mark_issue` (`test_task_email_names.py`)."""
+back is `lost_marks.lost_mark_issue` (`test_task_lost_marks.py`)."""
 
 from __future__ import annotations
 

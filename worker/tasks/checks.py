@@ -6,7 +6,7 @@ behind it: the field's own word ids, or the doubtful words themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from schemas.common import MAX_WORD_REFS
 from schemas.documents import OcrDocument, OcrField
@@ -17,11 +17,12 @@ from .accents import accent_issue
 from .copies import copy_issues
 from .cut_values import WordPlaces, continuation_issue
 from .decimal_marks import decimal_mark_issues, document_language
-from .email_names import email_name_issue, lost_mark_issue
+from .email_names import email_name_issue
 from .formats import Verdict, check_format, is_checked
 from .glued_names import glued_name_issue
 from .glued_numbers import glued_number_issue
 from .item_counts import confirmed_counts
+from .lost_marks import PageAddresses, lost_mark_issue
 from .normalize import squash_key
 from .sum_check import SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES, arithmetic_issues, confirmed_amounts
 
@@ -76,10 +77,14 @@ def low_confidence_issues(document: OcrDocument, threshold: float) -> Iterator[I
 
 
 def expected_field_issues(
-    document: OcrDocument, expected: ExpectedField, places: WordPlaces | None = None, language: str | None = None
+    document: OcrDocument,
+    expected: ExpectedField,
+    places: WordPlaces | None = None,
+    language: str | None = None,
+    addresses: PageAddresses | None = None,
 ) -> Iterator[Issue]:
-    """Required but missing, or present in the wrong format; `places` and `language` (the
-    document's, from its labels) are computed once per request by the caller."""
+    """Required but missing, or present in the wrong format; `places`, `language` (the document's,
+    from its labels) and `addresses` are computed once per request by the caller."""
     field = find_field(document, expected.name)
     if not has_value(field):
         if expected.required:
@@ -97,13 +102,14 @@ def expected_field_issues(
         cut = continuation_issue(field, places or WordPlaces.of(document))
         found = [cut] if cut is not None else list(format_issues(field, expected.format))
         if not found:  # a value that ends as values do may still be spelt as no name is
-            spelt = (
-                accent_issue(field, language),
-                glued_name_issue(field),
-                glued_number_issue(field),
-                lost_mark_issue(document, field),
+            spelling_checks: tuple[Callable[[], Issue | None], ...] = (
+                lambda: accent_issue(field, language),
+                lambda: glued_name_issue(field),
+                lambda: glued_number_issue(field),
+                lambda: lost_mark_issue(field, addresses or PageAddresses(document)),
             )
-            found = [i for i in spelt if i is not None][:1]
+            first = next((issue for check in spelling_checks if (issue := check()) is not None), None)
+            found = [first] if first is not None else []  # the first that finds one; the rest are not run
         yield from found
     elif is_checked(expected.format):
         found = list(format_issues(field, expected.format))
@@ -159,9 +165,9 @@ def checked_names(request: AnalyzeRequest) -> frozenset[str]:
 def rule_issues(request: AnalyzeRequest) -> list[Issue]:
     document = request.document
     issues = list(low_confidence_issues(document, request.low_confidence))
-    places, language = WordPlaces.of(document), document_language(document)
+    places, language, addresses = WordPlaces.of(document), document_language(document), PageAddresses(document)
     for expected in request.expected_fields:
-        issues.extend(expected_field_issues(document, expected, places, language))
+        issues.extend(expected_field_issues(document, expected, places, language, addresses))
     issues.extend(arithmetic_issues(document))
     issues.extend(decimal_mark_issues(document, amount_names(request)))
     issues.extend(copy_issues(document, checked_names(request)))

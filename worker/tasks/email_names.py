@@ -28,10 +28,8 @@ from the printed person's names (12 locales, three seeds), none is flagged so ei
 other people, 3 more are than by single names alone (`adamota@` beside `da Mata`).
 
 The other way round, an address may be right where the page lost a mark: `schaefer.de` beside a
-printed `Schafer` (`lost_umlauts`). Such an address is no misread, and the printed word gets its
-mark back (`lost_mark_issue`). Of 54,000 Faker addresses written the German way, of the printed
-person or of another, none makes a word printed right lose a mark; of 1,241 Faker German names
-that lost one mark, 1,200 get it back.
+printed `Schafer` (`lost_umlauts`). Such an address is no misread (`written_spellings`), and the
+printed word gets its mark back (`lost_marks`).
 """
 
 from __future__ import annotations
@@ -58,9 +56,6 @@ MIN_EDITED = 6
 """Letters a printed name needs before a letter changed, lost or added (not a look-alike) counts."""
 MAX_JOINED = 5
 """Runs of letters a name joined in an address may hold: `Aaliyah van der Meulen-Lips` has five."""
-MIN_MARKED = 4
-"""Letters a printed word needs before a lost umlaut or ß is put back (`lost_mark_issue`)."""
-LOST_MARK_REASON = "the page's e-mail address writes '{spelling}': OCR likely lost the mark of '{marked}'"
 
 
 def spellings(name: str) -> frozenset[str]:
@@ -105,7 +100,7 @@ def _exact_spans(run: str, names: Iterable[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def _explained(rest: str, printed: Collection[str], before: bool) -> bool:
+def explained(rest: str, printed: Collection[str], before: bool) -> bool:
     """The rest of a run beside a misspelt name is what an address adds to a name: nothing, an
     initial before it (`r` in `rscheel`), or printed words run together (`diaz` in `diazbemadette`)."""
     if not rest or (len(rest) == 1 and before):
@@ -158,7 +153,7 @@ def _joined_slip(run: str, joined: dict[str, str], written: Collection[str]) -> 
     """(start, end, spelling) where the run, after an initial or not, is one slip from a printed
     name joined and is no printed words run together; None when there is none or several fixes."""
     parts = (run, run[1:])
-    if any(part in joined or _explained(part, written, before=False) or is_known(part) for part in parts):
+    if any(part in joined or explained(part, written, before=False) or is_known(part) for part in parts):
         return None  # the printed words run together, after an initial or not
     found = set()
     for start, part in enumerate(parts):
@@ -172,7 +167,7 @@ def _joined_slip(run: str, joined: dict[str, str], written: Collection[str]) -> 
 def _slip_in(run: str, printed: dict[str, str], written: Collection[str]) -> tuple[int, int, str] | None:
     """(start, end, spelling) of the one printed name a part of the run misspells, where the part
     overlaps no name the run spells exactly, is itself no `written` word (printed, or printed with
-    a lost umlaut put back) or listed word, and leaves a rest of the run that is `_explained`; None
+    a lost umlaut put back) or listed word, and leaves a rest of the run that is `explained`; None
     when there is no such part, or when parts misspell several names (no single fix)."""
     names = [spelling for spelling in printed if len(spelling) >= MIN_NAME]
     exact = _exact_spans(run, names)
@@ -185,7 +180,7 @@ def _slip_in(run: str, printed: dict[str, str], written: Collection[str]) -> tup
             if part in written or is_known(part) or any(start < e and s < end for s, e in exact):
                 continue
             distance = _slip_distance(part, spelling)
-            if distance is not None and _explained(run[:start] + run[end:], written, before=start > 0):
+            if distance is not None and explained(run[:start] + run[end:], written, before=start > 0):
                 found[start, end, spelling] = distance
     if not found:
         return None
@@ -206,57 +201,20 @@ def number_start_fix(local: str, printed: Collection[str]) -> str | None:
         return None
     name, letter, fixed = reading
     if (
-        not _explained(name, printed, before=False)
-        or _explained(name + letter, printed, before=False)
+        not explained(name, printed, before=False)
+        or explained(name + letter, printed, before=False)
         or is_known(name + letter)
     ):
         return None  # `paulo12` beside Paul: Paulo is a name of the lists
     return fixed
 
 
-def _written(printed: dict[str, str]) -> frozenset[str]:
+def written_spellings(printed: dict[str, str]) -> frozenset[str]:
     """The spellings an address may give the printed words: their own, and with one lost umlaut or
     ß put back (`schaefer` for a printed `Schafer`), since the page, not the address, may be the
     misread one."""
     restored = {spelling for name in set(printed.values()) for spelling, _ in restorations(name)}
     return frozenset(printed.keys() | restored)
-
-
-def _restored_in(word: str, runs: Collection[str], written: Collection[str]) -> tuple[str, str] | None:
-    """(spelling, word with its mark) where a run of an address spells the printed word with one
-    umlaut or ß put back, as a name in an address stands: at the run's start before printed words,
-    or at its end after an initial or printed words; None where none does, or several marks could."""
-    if len(word) < MIN_MARKED or not word.isalpha():
-        return None
-    found = {
-        (spelling, marked)
-        for spelling, marked in restorations(word)
-        for run in runs
-        if (run.startswith(spelling) and _explained(run[len(spelling) :], written, before=False))
-        or (run.endswith(spelling) and _explained(run[: -len(spelling)], written, before=True))
-    }
-    return found.pop() if len(found) == 1 else None
-
-
-def lost_mark_issue(document: OcrDocument, field: OcrField) -> Issue | None:
-    """A medium `implausible_value` with the marks put back, for a text field whose words an e-mail
-    address on its page writes with an umlaut or ß the field lacks (`Schafer` beside
-    `@schaefer.de`: `lost_umlauts`); None otherwise. Only the field's page is read."""
-    if field.value is None or "@" in field.value or not field.word_ids:
-        return None
-    pages = [page for page in document.pages if any(word.id == field.word_ids[0] for word in page.words)]
-    addresses = [word for page in pages for word in page.words if "@" in word.text]  # the field's page
-    runs = [run.lower() for word in addresses for run in LETTER_RUNS.findall(word.text)]
-    if not runs:
-        return None
-    written = _written(printed_words(pages, frozenset(word.id for word in addresses)))
-    found = {word: _restored_in(word, runs, written) for word in LETTER_RUNS.findall(field.value)}
-    marks = {word: spelt for word, spelt in found.items() if spelt is not None}
-    if not marks:
-        return None
-    fixed = LETTER_RUNS.sub(lambda run: marks[run.group()][1] if run.group() in marks else run.group(), field.value)
-    spellings, marked = (", ".join(part) for part in zip(*marks.values(), strict=True))
-    return misread_issue(field, LOST_MARK_REASON.format(spelling=spellings, marked=marked), fixed)
 
 
 def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
@@ -266,16 +224,16 @@ def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
     assert field.value is not None
     skip = frozenset(field.word_ids)
     names = printed_words(document.pages, skip)
-    written = _written(names)
+    written = written_spellings(names)
     value = field.value.strip()
     lower = value.casefold()
     fixed = value if len(lower) == len(value) else lower  # spans of `lower` index it
-    joined: dict[str, str] = {}  # built only for a run no single name explains
+    joined: dict[str, str] | None = None  # built once, and only for a run no single name explains
     slips = []
     for run in LETTER_RUNS.finditer(lower):
         slip = _slip_in(run.group(), names, written)
         if slip is None and len(run.group()) >= MIN_EDITED:
-            joined = joined or joined_names(document, skip)
+            joined = joined_names(document, skip) if joined is None else joined
             slip = _joined_slip(run.group(), joined, written)
         if slip is not None:
             slips.append((run.start(), slip))
@@ -283,8 +241,9 @@ def email_name_issue(document: OcrDocument, field: OcrField) -> Issue | None:
         fixed = fixed[: at + start] + spelling + fixed[at + end :]
     local, at_sign, domain = lower.rpartition("@")
     if slips:
+        printed_as = {**(joined or {}), **names}  # a single name shows as printed before a joined one
         shown = [
-            f"'{lower[at + start : at + end]}' where the page prints '{names.get(spelling) or joined[spelling]}'"
+            f"'{lower[at + start : at + end]}' where the page prints '{printed_as[spelling]}'"
             for at, (start, end, spelling) in slips
         ]
         message = f"the address spells {', '.join(shown)}: OCR likely misread it"

@@ -7,7 +7,7 @@ OCR drops the dots of an umlaut more often than any other mark (Tesseract's `Sch
 (`ä` → `ae`, `ö` → `oe`, `ü` → `ue`, `ß` → `ss`: `schaefer.de`, `mueller@`, `spiess@`), and no
 address adds an `e` after a vowel or an `s` of its own. So where an address on the page
 spells a printed word with one umlaut or ß put back, and that spelling is not the word's own, OCR
-lost the mark on the page (`email_names.lost_mark_issue`), and the address is no misread of it.
+lost the mark on the page (`lost_marks`), and the address is no misread of it.
 A `ß` is put back only after a vowel and never beside an `s`, where German writes it (`Spieß`,
 `Straße`).
 """
