@@ -21,7 +21,7 @@ from .config import Settings, SettingsError, load_settings
 from .handler import JobHandler
 from .logs import setup_logging
 from .runtime import Runtime, start_runtime
-from .tasks import formats
+from .tasks import formats, places
 
 log = logging.getLogger("worker")
 LOCAL_FLAGS = ("--rp_serve_api", "--test_input")
@@ -81,11 +81,12 @@ def serve(runtime: Runtime, settings: Settings) -> int:
 
 
 def settle_memory() -> None:
-    """After start-up: the format libraries' data loaded and every object so far moved out of the
+    """After start-up: the format libraries' data and the place names loaded and every object so far moved out of the
     collector's reach (`gc.freeze`), and collections made rarer. Validating a 10 MB request makes
     millions of objects; with the default thresholds the collector's passes over them block the
     event loop, and every other job, for up to half a second at a time."""
     formats.warm_up()
+    places.warm_up()
     gc.freeze()
     gc.set_threshold(100_000, 50, 1000)
 

@@ -21,9 +21,11 @@ from .email_names import email_name_issue
 from .formats import Verdict, check_format, is_checked
 from .glued_names import glued_name_issue
 from .glued_numbers import glued_number_issue
+from .house_numbers import house_number_issue
 from .item_counts import confirmed_counts
 from .lost_marks import PageAddresses, lost_mark_issue
 from .normalize import squash_key
+from .places import misread_city_issue
 from .sum_check import SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES, arithmetic_issues, confirmed_amounts
 
 
@@ -106,6 +108,8 @@ def expected_field_issues(
                 lambda: accent_issue(field, language),
                 lambda: glued_name_issue(field),
                 lambda: glued_number_issue(field),
+                lambda: house_number_issue(field),
+                lambda: misread_city_issue(field),
                 lambda: lost_mark_issue(field, addresses or PageAddresses(document)),
             )
             first = next((issue for check in spelling_checks if (issue := check()) is not None), None)

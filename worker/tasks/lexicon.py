@@ -89,14 +89,28 @@ def is_known(word: str) -> bool:
 
 
 def _edits(lower: str) -> set[tuple[int, int, str]]:
-    """(start, end, replacement) of every single look-alike swap in a lower-case word."""
+    """(start, end, replacement) of every single look-alike swap or accent swap in a lower-case word."""
+    return _swap_edits(lower) | _accent_edits(lower)
+
+
+def _swap_edits(lower: str) -> set[tuple[int, int, str]]:
+    """(start, end, replacement) of every single look-alike swap (`SWAPS`) in a lower-case text."""
     edits = set()
     for read, meant in SWAPS:
         start = lower.find(read)
         while start != -1:
             edits.add((start, start + len(read), meant))
             start = lower.find(read, start + 1)
-    return edits | _accent_edits(lower)
+    return edits
+
+
+def look_alike_variants(text: str) -> set[str]:
+    """Every text one look-alike swap (`SWAPS`) from `text`, as printed (`Amstadt` → `Arnstadt`,
+    `Amsterdarn` → `Amsterdam`, among others); none for a text whose lower case changes its length."""
+    lower = text.lower()
+    if len(lower) != len(text):
+        return set()
+    return {_apply(text, edit) for edit in _swap_edits(lower)}
 
 
 def _accent_edits(lower: str) -> set[tuple[int, int, str]]:
