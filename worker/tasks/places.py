@@ -80,7 +80,7 @@ def city_fix(value: str) -> str | None:
     fixes = {variant for variant in look_alike_variants(name) if variant.casefold() in meant}
     if len({fix.casefold() for fix in fixes}) != 1:
         return None
-    return " ".join([*words[:start], fixes.pop(), *words[end:]])
+    return " ".join([*words[:start], min(fixes), *words[end:]])  # min: the same answer every run
 
 
 def _has_digit(word: str) -> bool:
