@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
 from .label_vocabulary import LETTER_RUNS
+from .loading import load_once
 from .locales import COMMON_LOCALES
 from .normalize import strip_accents
 
@@ -55,18 +55,9 @@ def _accent_variants() -> dict[str, tuple[str, ...]]:
     return {c: tuple(o for o in group if o != c) for group in by_base.values() for c in group if len(group) > 1}
 
 
-_LOADING = threading.Lock()
-
-
+@load_once
 def word_counts() -> tuple[frozenset[str], dict[str, int]]:
-    """Every listed word, and the common ones with their highest count over the languages; loaded
-    once, even when the first jobs ask at once from several threads."""
-    with _LOADING:
-        return _load_word_counts()
-
-
-@cache
-def _load_word_counts() -> tuple[frozenset[str], dict[str, int]]:
+    """Every listed word, and the common ones with their highest count over the languages."""
     known: set[str] = set()
     common: dict[str, int] = {}
     for lang in LANGUAGES:

