@@ -66,6 +66,8 @@ def test_an_address_one_slip_from_a_printed_name_is_fixed_to_it(
         ("meulenvanderj@example.org", ("Jan", "van", "der", "Meulen")),  # printed words run together, in any order
         ("leighobrien@example.com", ("Leigh", "O'Brien")),  # a one-letter run joined (O')
         ("fvantwel@example.com", ("Florian", "van", "'t", "Wel")),
+        # seed 12: `Il` printed as `H`; the address is right, and no initial stands before the name
+        ("ilonasorgatz@example.com", ("Dipl.-Ing.", "Hona", "Sorgatz", "MBA.")),
     ],
 )
 def test_an_address_that_spells_the_printed_names_is_left_alone(address: str, printed: tuple[str, ...]) -> None:

@@ -19,6 +19,7 @@ from .ocr_samples import text_field_issues
     [
         "9, rue Moret",  # seed 7: the receipt's name line was lost, its street read as the store
         "Müllerstraße 2666",  # seed 9
+        "17. rue Richard",  # seed 12: the comma read as a point
         *("Hauptstr. 12a", "Kerkstraat 5-7", "12/3 Via Roma", "Forever 21"),
     ],
 )
@@ -42,10 +43,12 @@ NAME_WORD = st.from_regex(rf"[A-Z][a-zäöüéè]{{{MIN_LETTERS - 1},12}}", full
 HOUSE_NUMBER = st.from_regex(r"[1-9][0-9]{0,3}[a-z]?(-[1-9][0-9]{0,2})?", fullmatch=True)
 
 
-@given(st.lists(NAME_WORD, min_size=1, max_size=3), HOUSE_NUMBER, st.booleans())
-def test_a_name_holds_a_house_number_exactly_when_one_is_added(words: list[str], number: str, first: bool) -> None:
+@given(st.lists(NAME_WORD, min_size=1, max_size=3), HOUSE_NUMBER, st.booleans(), st.sampled_from([",", ".", ""]))
+def test_a_name_holds_a_house_number_exactly_when_one_is_added(
+    words: list[str], number: str, first: bool, mark: str
+) -> None:
     name = " ".join(words)
-    street = f"{number}, {name}" if first else f"{name} {number}"
+    street = f"{number}{mark} {name}" if first else f"{name} {number}"
     assert not holds_house_number(name)
     assert holds_house_number(street)
 

@@ -89,6 +89,9 @@ def test_fix_words_fixes_each_run_of_letters_and_keeps_the_rest() -> None:
         ("fobinS6@example.net", "fobin56@example.net"),  # seed 9: a capital after small letters, `S` for `5`
         ("stephen84@exampie.net", "stephen84@example.net"),  # seed 1: a domain word misread
         ("a@shop.exampie.co.uk", "a@shop.example.co.uk"),
+        ("Mailcostapaul@gilles.com", "costapaul@gilles.com"),  # seed 12: the label `Mail` glued to it
+        ("E-Mail.jo.weber@firma.de", "jo.weber@firma.de"),
+        ("Courrieljean.dupont@firma.fr", "jean.dupont@firma.fr"),
     ],
 )
 def test_an_address_ocr_misread_is_doubtful_likely_misread_with_the_fix(text: str, fix: str) -> None:
@@ -110,6 +113,7 @@ def test_an_address_ocr_misread_is_doubtful_likely_misread_with_the_fix(text: st
         "exampie@example.net",  # the local part is a name: the lists are not asked
         "info@firma.exampie",  # nor is the top-level domain
         "billing@acme.example",
+        *("mailroom@firma.de", "Mailin@firma.de", "Mailand.Tours@firma.de"),  # no label glued to them
     ],
 )
 def test_addresses_without_a_sign_of_misreading_are_valid(text: str) -> None:
@@ -140,4 +144,18 @@ def test_a_listed_name_and_its_number_are_never_changed(name: str, number: str) 
 @given(st.from_regex(r"[a-z]{1,12}(\.[a-z]{1,12})?", fullmatch=True))
 def test_a_local_part_of_small_letters_is_never_read_as_holding_a_number(local: str) -> None:
     """Only a digit, or a capital after small letters, tells that OCR read a number as letters."""
+    assert email_misread_fix(f"{local}@firma.de") is None
+
+
+EMAIL_LABELS = ["Mail", "E-mail", "Email", "E-Mail", "Courriel", "E-mailadres", "E-Mail-Adresse"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(EMAIL_LABELS), st.sampled_from(["", ":", "."]), st.from_regex(r"[a-z]{4,12}", fullmatch=True))
+def test_a_label_glued_to_an_address_is_cut_and_only_it(label: str, mark: str, local: str) -> None:
+    """OCR lost the space after the label: the suggestion is the address the label was printed
+    before (a colon makes the address invalid, a point or nothing leaves it doubtful)."""
+    check = check_format(f"{label}{mark}{local}@firma.de", FieldFormat.EMAIL)
+    assert check.suggestion == f"{local}@firma.de"
+    assert check.verdict is (Verdict.INVALID if mark == ":" else Verdict.DOUBTFUL)
     assert email_misread_fix(f"{local}@firma.de") is None

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.documents import OcrDocument, OcrField, OcrPage, OcrWord
-from schemas.results import IssueKind
+from schemas.results import IssueKind, Severity
 from worker.tasks.printed_sums import printed_sum_fields, printed_tax_rate
 from worker.tasks.sum_check import arithmetic_issues, fits_rate
 
@@ -56,6 +56,19 @@ def test_a_long_label_misread_by_a_letter_still_labels_its_amount() -> None:
     assert printed_sum_fields(page(subtotal, tax, total))["subtotal"].value == "304,80 €"
     [issue] = arithmetic_issues(page(subtotal, tax, total, fields=[field_of("tax", tax[1:2])]))
     assert (issue.field, issue.suggested_value) == ("tax", "0,00")
+
+
+def test_a_sum_that_only_a_page_amount_breaks_blames_the_total_low() -> None:
+    """Seed 12: the field reader lost the subtotal, whose line reads `Zwischensumme 633468` (633,46
+    with its comma lost). No misread digit explains the sum; the page's amount may be the wrong one,
+    so the total is named at low severity, and with all three fields it is named high."""
+    subtotal, tax = line(100, "Zwischensumme", "633468"), line(140, "Mwst.", "0,00€")
+    total = line(180, "Gesamt", "633,46€")
+    fields = [field_of("tax", tax[1:]), field_of("total", total[1:])]
+    [issue] = arithmetic_issues(page(subtotal, tax, total, fields=fields))
+    assert (issue.field, issue.kind, issue.severity) == ("total", IssueKind.ARITHMETIC_MISMATCH, Severity.LOW)
+    [issue] = arithmetic_issues(page(subtotal, tax, total, fields=[field_of("subtotal", subtotal[1:]), *fields]))
+    assert (issue.field, issue.severity) == ("total", Severity.HIGH)
 
 
 def test_a_short_label_misread_labels_nothing() -> None:

@@ -81,6 +81,13 @@ def _key(text: str) -> str:
     return comparison_key(text).replace("q", "g")
 
 
+def _starts_apart(part: str, name: str) -> bool:
+    """Whether a part read after an initial starts with another letter than the name: then the
+    initial and that letter may be one letter of the name OCR split, or two it merged (`Ilona`
+    printed `Hona` beside `ilonasorgatz@`), and the address need not be the misread one."""
+    return _key(part)[:1] != _key(name)[:1]
+
+
 def _windows(run: str, n: int) -> Iterator[tuple[int, int]]:
     """The spans of `n` letters, give or take one, that start or end the run."""
     for size in (n - 1, n, n + 1):
@@ -158,6 +165,8 @@ def _joined_slip(run: str, joined: dict[str, str], written: Collection[str]) -> 
     found = set()
     for start, part in enumerate(parts):
         for spelling in joined:
+            if start and _starts_apart(part, spelling):
+                continue
             if abs(len(spelling) - len(part)) <= 1 and _slip_distance(part, spelling) is not None:
                 found.add((start, len(run), spelling))
     fixes = {run[:start] + spelling for start, _, spelling in found}
@@ -178,6 +187,8 @@ def _slip_in(run: str, printed: dict[str, str], written: Collection[str]) -> tup
         for start, end in _windows(run, len(spelling)):
             part = run[start:end]
             if part in written or is_known(part) or any(start < e and s < end for s, e in exact):
+                continue
+            if start == 1 and _starts_apart(part, spelling):
                 continue
             distance = _slip_distance(part, spelling)
             if distance is not None and explained(run[:start] + run[end:], written, before=start > 0):

@@ -4,7 +4,8 @@ OCR reads a digit as a look-alike letter (`0l` for `01`) and a letter as another
 `example`); the address stays valid, and only its words tell. The local part's closing number never
 ends in a letter; the name before it ends in a digit's look-alike only where the word lists hold
 the name without it and not with it; a domain word is checked against the common words
-(`lexicon`).
+(`lexicon`). A label printed before the address may lose its space to OCR and start the local part
+(`Mailcostapaul@`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 
+from .label_vocabulary import letters_of, vocabulary
 from .lexicon import fix_words, is_known
 from .normalize import OCR_DIGIT_LOOKALIKES
 
@@ -37,6 +39,30 @@ _NAME_THEN_NUMBER = re.compile(rf"([^\W\d_]+)([{_DIGIT_LETTERS}])(\d+)$")
 MIN_NAME_LETTERS = 4
 """Letters the name before a local part's number needs before its last letter may be a digit
 misread: a shorter one is a listed word by chance too often."""
+
+
+EMAIL_CONCEPT = "email"
+MIN_LOCAL_AFTER_LABEL = 4
+"""Characters the local part needs after a glued label: a name that starts like one (`Mailin@`,
+`Maileen@`) leaves fewer."""
+LABEL_MARKS = ":."
+"""What may close a label glued to the address (`Mail:costa@`)."""
+
+
+def without_glued_label(local: str) -> str | None:
+    """The local part without an e-mail label that OCR glued to it (`Mailcostapaul` → `costapaul`,
+    `E-Mail:jo.weber` → `jo.weber`), else None. A label is one word of the vocabulary's `email`
+    concept (`Mail`, `E-mail`, `Courriel`, `E-mailadres`), starting with a capital as labels are
+    printed and addresses are not; what follows has no capital and at least
+    `MIN_LOCAL_AFTER_LABEL` characters. A mailbox in small letters (`mailroom@`, `mail@`) is kept."""
+    if not local[:1].isupper():
+        return None
+    labels = {phrase for phrase in vocabulary().phrases[EMAIL_CONCEPT] if " " not in phrase}
+    for end in range(len(local), 1, -1):  # the longest label first (`E-mailadres`, not `E-mail`)
+        rest = local[end:].lstrip(LABEL_MARKS)
+        if letters_of(local[:end]) in labels and rest[:1].isalnum() and rest == rest.lower():
+            return rest if len(rest) >= MIN_LOCAL_AFTER_LABEL else None
+    return None
 
 
 def number_start_reading(local: str) -> tuple[str, str, str] | None:
@@ -86,6 +112,7 @@ def email_misread_fix(text: str) -> str | None:
     names too at times, and 10 of 12,975 Faker domain words of 12 locales (`karner.at` → `kamer`)
     were taken for misreadings."""
     local, at, domain = text.strip().rpartition("@")
+    local = without_glued_label(local) or local
     number = _CLOSING_NUMBER.search(local) or _letters_for_number(local)
     if number is not None:
         local = _number_start_fix(local[: number.start()] + number.group().translate(OCR_DIGIT_LOOKALIKES))

@@ -32,7 +32,7 @@ from schemas.requests import FieldFormat
 from .amounts import is_currency, number_values, parse_amount, parse_number
 from .cut_values import SIGN_REASON, cut_reason, without_number_sign
 from .dates import read_date
-from .emails import email_misread_fix, is_email
+from .emails import email_misread_fix, is_email, without_glued_label
 from .letter_digits import REASON as LETTER_REASON
 from .letter_digits import letter_fix
 from .locales import phone_regions, postal_code_patterns
@@ -42,6 +42,9 @@ __all__ = ["FormatCheck", "Verdict", "check_format", "is_checked", "is_valid", "
 
 # A country prefix printed before a postal code (`D-80331`, `CH-8001`, `NL-1234 AB`).
 _COUNTRY_PREFIX = re.compile(r"^[A-Z]{1,3}-(?=[0-9A-Z])")
+
+
+MISREAD_REASON = "the address reads like an OCR misreading of another"
 
 
 class Verdict(StrEnum):
@@ -90,11 +93,15 @@ def check_email(text: str) -> FormatCheck:
     """Valid; invalid when email-validator rejects its syntax; doubtful, and likely misread, when
     `email_misread_fix` finds what OCR changed in it."""
     if not is_email(text):
-        return INVALID
+        local, at, domain = text.strip().rpartition("@")
+        cut = f"{without_glued_label(local)}{at}{domain}"  # `E-Mail:jo@…`: the label made it invalid
+        return FormatCheck(Verdict.INVALID, suggestion=cut) if without_glued_label(local) and is_email(cut) else INVALID
     fix = email_misread_fix(text)
     if fix is None:
         return VALID
-    return FormatCheck(Verdict.DOUBTFUL, "the address reads like an OCR misreading of another", fix, misread=True)
+    glued = without_glued_label(text.strip().rpartition("@")[0]) is not None
+    reason = "the address starts with its label: OCR likely glued the label to it" if glued else MISREAD_REASON
+    return FormatCheck(Verdict.DOUBTFUL, reason, fix, misread=True)
 
 
 def _whole_numbers(text: str, leniency: int) -> Iterator[phonenumbers.PhoneNumber]:

@@ -21,9 +21,10 @@ from schemas.results import Issue, IssueKind, Severity
 from .label_vocabulary import vocabulary
 
 NAME_CONCEPTS = frozenset({"name", "company"})
-HOUSE_NUMBER = re.compile(r"\d{1,5}[a-z]?(?:[-/]\d{1,5}[a-z]?)?,?")
-"""A word that is a house number as streets print it: `9,`, `2666`, `12a`, `5-7`; a capital after
-the digits is left out, since it names products and companies (`3M`, `4D`) more often than houses."""
+HOUSE_NUMBER = re.compile(r"\d{1,5}[a-z]?(?:[-/]\d{1,5}[a-z]?)?[,.]?")
+"""A word that is a house number as streets print it: `9,` (or `17.`: OCR reads a comma as a point),
+`2666`, `12a`, `5-7`; a capital after the digits is left out, since it names products and companies
+(`3M`, `4D`) more often than houses."""
 MIN_LETTERS = 3
 """Letters a word of the street's name needs: a lone initial or a unit (`m`) makes no street."""
 REASON = "a name holds a house number: the line read is likely an address, not the name"

@@ -157,7 +157,8 @@ def fits_rate(rate: Decimal, subtotal: Decimal, tax: Decimal) -> bool:
 def arithmetic_issues(document: OcrDocument) -> Iterator[Issue]:
     """subtotal + tax = total, within a cent, when all three fields exist and parse as amounts. An
     issue names each amount one misread digit explains (`misread_amounts`: `1.160,53` where the
-    total says 1.100,53), with that digit fixed; when none is, the total, with the sum."""
+    total says 1.100,53), with that digit fixed; when none is, the total, with the sum (low when an
+    amount came from the page, `_blame_severity`)."""
     roles = _sum_roles(document, printed=True)
     if roles is None:
         return
@@ -172,16 +173,31 @@ def arithmetic_issues(document: OcrDocument) -> Iterator[Issue]:
         yield sum_issue(field, fields, message, fix)
     if not misread:
         message = f"subtotal + tax = {expected}, but the total is {total}"
-        yield sum_issue(fields[2], fields, message, str(expected) if len(str(expected)) <= MAX_FIELD_VALUE else None)
+        suggestion = str(expected) if len(str(expected)) <= MAX_FIELD_VALUE else None
+        yield sum_issue(fields[2], fields, message, suggestion, _blame_severity(document))
 
 
-def sum_issue(field: OcrField, fields: list[OcrField], message: str, suggestion: str | None) -> Issue:
+ROLE_NAMES = (SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES)
+
+
+def _blame_severity(document: OcrDocument) -> Severity:
+    """How sure a failed sum that no misread digit explains is that the total is wrong: high when
+    the fields hold all three amounts; low when one came from the page beside its label, since the
+    field reader that lost it read that line poorly, and the amount there may be the misread one
+    (`Zwischensumme 633468` for 633,46) or another line's (a tax beside a misread subtotal label)."""
+    from_page = any(_role_field(document, names) is None for names in ROLE_NAMES)
+    return Severity.LOW if from_page else Severity.HIGH
+
+
+def sum_issue(
+    field: OcrField, fields: list[OcrField], message: str, suggestion: str | None, severity: Severity = Severity.HIGH
+) -> Issue:
     """An arithmetic mismatch naming `field`, citing the three amounts' words in sum order."""
     cited = list(dict.fromkeys(w for f in fields for w in f.word_ids))
     return Issue(
         field=field.name,
         kind=IssueKind.ARITHMETIC_MISMATCH,
-        severity=Severity.HIGH,
+        severity=severity,
         # amounts too long to quote (a message holds 500 characters) are left out, not cut
         message=message if len(message) <= MAX_MESSAGE else "subtotal + tax does not equal the total",
         word_ids=cited[:MAX_WORD_REFS],  # the subtotal's words first, then the tax's, then the total's
