@@ -115,3 +115,19 @@ def test_words_the_model_cites_for_a_phone_or_an_email_must_have_their_shape() -
         "a2",
         "a3",
     ]
+
+
+def test_words_the_model_cites_for_a_phone_must_be_mostly_phone_characters() -> None:
+    """Seed 12: on an invoice without a phone, the model cited its header block, whose date's eight
+    digits make a run; a phone's words with its label pass."""
+    block = [word("h1", "Henson", 10, 10), word("h2", "PLC", 90, 10), word("h3", "Date:", 150, 10)]
+    block.append(word("h4", "2025-06-10", 220, 10))
+    phone = [word("t", "Tel.:", 10, 100), word("p1", "+49", 80, 100), word("p2", "30", 130, 100)]
+    phone.append(word("p3", "127505", 180, 100))
+    page = OcrPage(index=0, width=1000, height=800, words=[*block, *phone])
+    request = LocateRequest(document=OcrDocument(pages=[page]), fields=[LocateTarget(name="phone")])
+    words, [target] = request.document.words_by_id(), request.fields
+    cited_block = FieldLocation(field="phone", words=[w.id for w in block], page=0, box=None)
+    assert located(cited_block, target, request, words).source is RegionSource.NOT_FOUND
+    cited_phone = FieldLocation(field="phone", words=[w.id for w in phone], page=0, box=None)
+    assert located(cited_phone, target, request, words).word_ids == ["t", "p1", "p2", "p3"]
