@@ -1,6 +1,7 @@
 """python -m evals run (--docs N | --dir DOCS) --out DIR [--engine-url URL] [--seed S] [--levels 0,1,2,3] [--no-llm]
 python -m evals example-dir OUT [--docs N] [--seed S]
-python -m evals calibrate RECORDS.json [...] --preset NAME --out worker/calibration_maps/NAME.json"""
+python -m evals calibrate RECORDS.json [...] --preset NAME --out worker/calibration_maps/NAME.json
+    [--check HELD_OUT.json ...]"""
 
 from __future__ import annotations
 
@@ -56,6 +57,13 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--preset", required=True, help="the model preset the map is for, e.g. smollm2-135m")
     c.add_argument("--out", type=Path, required=True, help="the map file, e.g. worker/calibration_maps/PRESET.json")
     c.add_argument("--min-pairs", type=int, default=30, help="a kind with fewer pairs keeps raw confidences")
+    c.add_argument(
+        "--check",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="records.json of held-out CALIBRATION=false runs: their ECE under the previous map and the new one",
+    )
     return p
 
 
@@ -66,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         from evals.calibration import calibrate
 
         try:
-            calibrate(args.records, args.preset, args.out, args.min_pairs)
+            calibrate(args.records, args.preset, args.out, args.min_pairs, args.check)
         except ValueError as exc:  # an unknown preset, or records whose confidences were already mapped
             raise SystemExit(f"calibrate: {exc}") from None
         return

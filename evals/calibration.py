@@ -29,7 +29,7 @@ from typing import Any
 from evals.extract import normalize
 from evals.phenomena import located_iou
 from evals.records import DocRecord
-from worker.calibration import KINDS, CalibrationMap, FittedOn, Knots
+from worker.calibration import KINDS, CalibrationMap, FittedOn, Knots, read_map
 from worker.config import PRESETS
 
 BINS = 10
@@ -198,9 +198,16 @@ def fit_map(paths: list[Path], preset: str, min_pairs: int = MIN_PAIRS) -> Calib
     )
 
 
-def calibrate(paths: list[Path], preset: str, out: Path, min_pairs: int = MIN_PAIRS) -> CalibrationMap:
-    """`python -m evals calibrate`: fit, write the map file, print ECE before and after on the fit's own pairs."""
+def calibrate(
+    paths: list[Path], preset: str, out: Path, min_pairs: int = MIN_PAIRS, check: list[Path] | None = None
+) -> CalibrationMap:
+    """`python -m evals calibrate`: fit, write the map file, print ECE before and after on the fit's
+    own pairs, and with `check` (raw runs the fit did not see) the held-out ECE of the map that
+    `out` held before beside the new one's."""
     fitted = fit_map(paths, preset, min_pairs)
+    previous = read_map(out) if out.is_file() else None
+    for line in held_out_lines(check or [], previous, fitted):
+        print(line)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(map_json(fitted), encoding="utf-8")
     found = pairs([r for p in paths for r in load_records(p)])
@@ -210,6 +217,31 @@ def calibrate(paths: list[Path], preset: str, out: Path, min_pairs: int = MIN_PA
         print(f"{kind}: {len(sample)} pairs, ECE raw {_fmt(ece(sample))} → fitted {after}")
     print(f"wrote {out}; the fit's own pairs (report ECE on held-out documents)")
     return fitted
+
+
+def held_out_lines(check: list[Path], previous: CalibrationMap | None, fitted: CalibrationMap) -> list[str]:
+    """Per kind, the ECE on raw runs the fit did not see: raw, under the previous map, under the new
+    one, side by side, so a refit is kept only where it does better."""
+    if not check:
+        return []
+    found = pairs([r for p in _raw_runs(check) for r in load_records(p)])
+    out = []
+    for kind in KINDS:
+        sample = found[kind]
+        before, after = (m.maps.get(kind) if m else None for m in (previous, fitted))
+        scores = [ece(mapped(sample, knots)) if knots else ece(sample) for knots in (before, after)]
+        out.append(
+            f"held out, {kind}: {len(sample)} pairs, ECE raw {_fmt(ece(sample))}, "
+            f"previous map {_fmt(scores[0]) if previous else '– (none)'}, new map {_fmt(scores[1])}"
+        )
+    return out
+
+
+def _raw_runs(paths: list[Path]) -> list[Path]:
+    for path in paths:
+        if str(run_of(path).get("calibration", "")) not in RAW:
+            raise ValueError(f"{path}: its confidences were mapped; check on a CALIBRATION=false run")
+    return paths
 
 
 def map_json(fitted: CalibrationMap) -> str:

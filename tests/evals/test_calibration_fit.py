@@ -147,3 +147,18 @@ def test_calibrate_writes_a_map_the_worker_loads_and_refuses_mapped_confidences(
     mapped_run = write_run(tmp_path / "mapped", overconfident_records(5), "smollm2-135m.json (fitted 2026-01-01)")
     with pytest.raises(ValueError, match="CALIBRATION=false"):
         calibrate([mapped_run], "smollm2-135m", tmp_path / "no.json")
+
+
+def test_a_refit_prints_held_out_ece_under_the_previous_map_beside_the_new_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "smollm2-135m.json"
+    fit = write_run(tmp_path / "fit", overconfident_records(40), "identity")
+    held_out = write_run(tmp_path / "held", overconfident_records(40), "")
+    calibrate([fit], "smollm2-135m", out, check=[held_out])  # no map there before
+    assert "held out, field: 40 pairs, ECE raw 0.4500, previous map – (none), new map 0.0000" in capsys.readouterr().out
+    calibrate([fit], "smollm2-135m", out, check=[held_out])
+    assert "held out, field: 40 pairs, ECE raw 0.4500, previous map 0.0000, new map 0.0000" in capsys.readouterr().out
+    mapped_run = write_run(tmp_path / "mapped", overconfident_records(5), "smollm2-135m.json (fitted 2026-01-01)")
+    with pytest.raises(ValueError, match="check on a CALIBRATION=false run"):
+        calibrate([fit], "smollm2-135m", out, check=[mapped_run])
