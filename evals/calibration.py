@@ -169,17 +169,23 @@ def run_of(records_path: Path) -> dict[str, Any]:
     return dict(json.loads(metrics.read_text(encoding="utf-8")).get("run", {})) if metrics.is_file() else {}
 
 
+def raw_run(path: Path, use: str) -> dict[str, Any]:
+    """The run info of the records at `path`, which must hold raw confidences to `use` them
+    (to fit or check a map: confidences already mapped would fit the map on itself)."""
+    run = run_of(path)
+    if str(run.get("calibration", "")) not in RAW:
+        mapped_by = run["calibration"]
+        raise ValueError(f"{path}: its confidences were mapped ({mapped_by}); {use} on a CALIBRATION=false run")
+    return run
+
+
 def fit_map(paths: list[Path], preset: str, min_pairs: int = MIN_PAIRS) -> CalibrationMap:
     """Per kind, the isotonic map of the runs' raw confidences (a kind with fewer than `min_pairs` has none)."""
     if preset not in PRESETS:
         raise ValueError(f"preset {preset!r} is not one of {', '.join(sorted(PRESETS))}")
     records, models = [], set()
     for path in paths:
-        run = run_of(path)
-        if str(run.get("calibration", "")) not in RAW:
-            raise ValueError(
-                f"{path}: its confidences were mapped ({run['calibration']}); fit on a CALIBRATION=false run"
-            )
+        run = raw_run(path, "fit")
         models |= {str(run["model"])} if "model" in run else set()
         records += load_records(path)
     found = pairs(records)
@@ -224,7 +230,9 @@ def held_out_lines(check: list[Path], previous: CalibrationMap | None, fitted: C
     one, side by side, so a refit is kept only where it does better."""
     if not check:
         return []
-    found = pairs([r for p in _raw_runs(check) for r in load_records(p)])
+    for path in check:
+        raw_run(path, "check")
+    found = pairs([r for p in check for r in load_records(p)])
     out = []
     for kind in KINDS:
         sample = found[kind]
@@ -235,13 +243,6 @@ def held_out_lines(check: list[Path], previous: CalibrationMap | None, fitted: C
             f"previous map {_fmt(scores[0]) if previous else '– (none)'}, new map {_fmt(scores[1])}"
         )
     return out
-
-
-def _raw_runs(paths: list[Path]) -> list[Path]:
-    for path in paths:
-        if str(run_of(path).get("calibration", "")) not in RAW:
-            raise ValueError(f"{path}: its confidences were mapped; check on a CALIBRATION=false run")
-    return paths
 
 
 def map_json(fitted: CalibrationMap) -> str:

@@ -82,9 +82,8 @@ def is_mostly_phone(document: OcrDocument) -> bool:
     return 2 * sum(is_phone_part(w.text) for w in words) >= len(words)
 
 
-CITED_SHAPES: dict[str, Callable[[OcrDocument], bool]] = {
-    "email": has_at_sign,
-    "phone": lambda cited: has_digit_run(cited) and is_mostly_phone(cited),
+CITED_SHAPES: dict[str, Callable[[OcrDocument], bool]] = SHAPES | {
+    "phone": lambda cited: SHAPES["phone"](cited) and is_mostly_phone(cited),
 }
 """Concept → whether the words the model cites have the shape of its values. A phone number's
 words are mostly phone characters: seed 12's model cited an address block and an invoice's dates

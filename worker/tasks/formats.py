@@ -45,6 +45,7 @@ _COUNTRY_PREFIX = re.compile(r"^[A-Z]{1,3}-(?=[0-9A-Z])")
 
 
 MISREAD_REASON = "the address reads like an OCR misreading of another"
+LABEL_REASON = "the address starts with its label: OCR likely glued the label to it"
 
 
 class Verdict(StrEnum):
@@ -92,16 +93,15 @@ def is_percentage(text: str) -> bool:
 def check_email(text: str) -> FormatCheck:
     """Valid; invalid when email-validator rejects its syntax; doubtful, and likely misread, when
     `email_misread_fix` finds what OCR changed in it."""
+    local, at, domain = text.strip().rpartition("@")
+    label_cut = without_glued_label(local)
     if not is_email(text):
-        local, at, domain = text.strip().rpartition("@")
-        cut = f"{without_glued_label(local)}{at}{domain}"  # `E-Mail:jo@…`: the label made it invalid
-        return FormatCheck(Verdict.INVALID, suggestion=cut) if without_glued_label(local) and is_email(cut) else INVALID
+        cut = f"{label_cut}{at}{domain}"  # `E-Mail:jo@…`: the label's colon made it invalid
+        return FormatCheck(Verdict.INVALID, suggestion=cut) if label_cut and is_email(cut) else INVALID
     fix = email_misread_fix(text)
     if fix is None:
         return VALID
-    glued = without_glued_label(text.strip().rpartition("@")[0]) is not None
-    reason = "the address starts with its label: OCR likely glued the label to it" if glued else MISREAD_REASON
-    return FormatCheck(Verdict.DOUBTFUL, reason, fix, misread=True)
+    return FormatCheck(Verdict.DOUBTFUL, LABEL_REASON if label_cut else MISREAD_REASON, fix, misread=True)
 
 
 def _whole_numbers(text: str, leniency: int) -> Iterator[phonenumbers.PhoneNumber]:

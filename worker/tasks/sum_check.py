@@ -36,6 +36,8 @@ TAX_NAMES = role_names("tax", "vat", "tax_amount", "vat_amount", "sales_tax", "t
 TOTAL_NAMES = role_names(
     "total", "total_amount", "grand_total", "amount_due", "total_due", "gross", "gross_amount", "total_gross"
 )
+ROLE_NAMES = (SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES)
+"""The sum's roles in its order: subtotal + tax = total."""
 
 
 def _role_field(document: OcrDocument, names: frozenset[str]) -> OcrField | None:
@@ -84,7 +86,7 @@ def _sum_roles(
     """The subtotal, tax and total fields and their amounts, when all three exist and parse; with
     `printed`, a role the fields lack is the amount the page prints beside its label
     (`printed_sums`)."""
-    roles = [_role_field(document, names) for names in (SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES)]
+    roles = [_role_field(document, names) for names in ROLE_NAMES]
     if printed and None in roles:
         on_page = printed_sum_fields(document)
         roles = [f if f is not None else on_page.get(c) for f, c in zip(roles, SUM_CONCEPTS, strict=True)]
@@ -175,9 +177,6 @@ def arithmetic_issues(document: OcrDocument) -> Iterator[Issue]:
         message = f"subtotal + tax = {expected}, but the total is {total}"
         suggestion = str(expected) if len(str(expected)) <= MAX_FIELD_VALUE else None
         yield sum_issue(fields[2], fields, message, suggestion, _blame_severity(document))
-
-
-ROLE_NAMES = (SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES)
 
 
 def _blame_severity(document: OcrDocument) -> Severity:

@@ -17,7 +17,7 @@ from itertools import product
 
 from .alignment import AlignedField, Group
 from .normalize import squash_key
-from .sum_check import SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES, amount_of, within_a_cent
+from .sum_check import ROLE_NAMES, amount_of, within_a_cent
 
 MAX_COMBINATIONS = 10_000
 """Combinations of readings tried at the most (passes × passes × passes): beyond, nothing is settled."""
@@ -30,10 +30,7 @@ def _amounts(field: AlignedField) -> list[tuple[Decimal, Group]]:
 def summed_readings(fields: Sequence[AlignedField]) -> dict[str, str]:
     """Field name → the reading the sum confirms, for the subtotal, tax and total when exactly one
     combination of their readings' amounts adds up to the cent; empty otherwise."""
-    roles = [
-        next((f for f in fields if squash_key(f.name) in names and f.groups), None)
-        for names in (SUBTOTAL_NAMES, TAX_NAMES, TOTAL_NAMES)
-    ]
+    roles = [next((f for f in fields if squash_key(f.name) in names and f.groups), None) for names in ROLE_NAMES]
     if any(role is None for role in roles):
         return {}
     readings = [_amounts(role) for role in roles if role is not None]
